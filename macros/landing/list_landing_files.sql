@@ -1,0 +1,18 @@
+{#- Every file under <landing_root>/<source_name>/ds=*/, sorted. -#}
+{% macro list_landing_files(source_name) %}
+    {{ return(adapter.dispatch('list_landing_files')(source_name)) }}
+{% endmacro %}
+
+{% macro default__list_landing_files(source_name) %}
+    {{ exceptions.raise_compiler_error("list_landing_files is not implemented for adapter '" ~ adapter.type() ~ "': add a " ~ adapter.type() ~ "__list_landing_files macro.") }}
+{% endmacro %}
+
+{% macro duckdb__list_landing_files(source_name) %}
+    {%- if not modules.re.fullmatch('[a-z_]+', source_name) -%}
+        {{ exceptions.raise_compiler_error("list_landing_files: bad source name '" ~ source_name ~ "'") }}
+    {%- endif -%}
+    {%- set query -%}
+        select file from glob('{{ landing_root() }}/{{ source_name }}/ds=*/*') order by file
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{% endmacro %}

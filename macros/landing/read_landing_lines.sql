@@ -1,0 +1,34 @@
+{#-
+    A select of every raw line of `source_name` in this run's ds window,
+    widened by `days_before` days: (ds, source_file, raw_line). Stops the run
+    with the source and ds named when a partition it needs is missing or has
+    no _SUCCESS marker yet.
+-#}
+{% macro read_landing_lines(source_name, days_before=0) %}
+    {#- Declares the lineage; the files are read below. -#}
+    {%- set landing_table = source('landing', source_name) -%}
+    {%- set files = [] -%}
+    {%- if execute -%}
+        {%- set window = ds_window() -%}
+        {%- set partitions = landing_partitions(source_name) -%}
+        {%- for ds in ds_range(ds_shift(window.start_ds, -(days_before | int)), window.end_ds) -%}
+            {%- set folder = landing_root() ~ '/' ~ source_name ~ '/ds=' ~ ds -%}
+            {%- if ds not in partitions -%}
+                {{ exceptions.raise_compiler_error("Landing partition not available: source '" ~ source_name ~ "' ds=" ~ ds ~ " has not landed (nothing in " ~ folder ~ "). Wait for upstream or run an earlier ds.") }}
+            {%- elif not partitions[ds].complete -%}
+                {{ exceptions.raise_compiler_error("Landing partition not complete: source '" ~ source_name ~ "' ds=" ~ ds ~ " has no _SUCCESS marker in " ~ folder ~ " (upstream is still writing it). Wait for it or run an earlier ds.") }}
+            {%- endif -%}
+            {%- do files.extend(partitions[ds].files) -%}
+        {%- endfor -%}
+    {%- endif -%}
+
+    {%- if files -%}
+        {{ read_jsonl_files(files) }}
+    {%- else -%}
+        select
+            cast(null as date) as ds,
+            cast(null as {{ dbt.type_string() }}) as source_file,
+            cast(null as {{ dbt.type_string() }}) as raw_line
+        where 1 = 0
+    {%- endif -%}
+{%- endmacro %}

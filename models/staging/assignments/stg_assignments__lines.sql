@@ -1,0 +1,89 @@
+{#-
+    Every raw line of the experiment exposure log in the run's window,
+    parsed, with its line_status and reject_reason. One row per landed line.
+-#}
+{%- set max_lateness = var('landing_max_lateness_days') | int -%}
+
+with
+
+raw_lines as (
+    {{ read_landing_lines('assignments') }}
+),
+
+parsed as (
+    select
+        ds,
+        source_file,
+        raw_line,
+        {{ json_parse_object('raw_line') }} as record
+    from raw_lines
+),
+
+fields as (
+    select
+        ds,
+        source_file,
+        raw_line,
+        record is not null as is_json_object,
+        {{ json_get_text('record', 'experiment_key') }} as experiment_key,
+        {{ json_get_text('record', 'variant') }} as variant,
+        {{ json_get_text('record', 'user_id') }} as user_id_raw,
+        {{ json_get_text('record', 'assigned_at') }} as assigned_at_raw,
+        {{ json_get_text('record', 'platform') }} as platform
+    from parsed
+),
+
+typed as (
+    select
+        *,
+        {{ dbt.safe_cast('user_id_raw', dbt.type_bigint()) }} as id_user,
+        {{ parse_iso8601_utc('assigned_at_raw') }} as assigned_at,
+        {{ missing_required_field_reason({
+            'experiment_key': 'experiment_key',
+            'variant': 'variant',
+            'user_id': 'user_id_raw',
+            'assigned_at': 'assigned_at_raw',
+            'platform': 'platform',
+        }) }} as missing_field_reason
+    from fields
+),
+
+validated as (
+    select
+        *,
+        case
+            when not is_json_object then 'invalid_json'
+            when missing_field_reason is not null then missing_field_reason
+            when id_user is null then 'invalid_value:user_id'
+            when assigned_at is null then 'unparseable_timestamp:assigned_at'
+        end as reject_reason
+    from typed
+),
+
+classified as (
+    {#- The same exposure (experiment, variant, user, instant) delivered again is a duplicate. -#}
+    {{ classify_landing_lines(
+        'validated',
+        dbt.concat(["experiment_key", "'|'", "variant", "'|'", "cast(id_user as " ~ dbt.type_string() ~ ")", "'|'", "cast(assigned_at as " ~ dbt.type_string() ~ ")"]),
+        dedup_lookback_days=max_lateness
+    ) }}
+),
+
+final as (
+    select
+        ds,
+        source_file,
+        raw_line,
+        line_occurrence,
+        dedup_key,
+        line_status,
+        reject_reason,
+        experiment_key,
+        variant,
+        id_user,
+        assigned_at,
+        platform
+    from classified
+)
+
+select * from final

@@ -1,0 +1,148 @@
+{#-
+    Every raw line of the events landing source in the run's window, parsed,
+    with its line_status and reject_reason. One row per landed line.
+-#}
+{%- set max_lateness = var('landing_max_lateness_days') | int -%}
+{%- set max_skew = var('landing_max_clock_skew_minutes') | int -%}
+
+with
+
+raw_lines as (
+    {{ read_landing_lines('events') }}
+),
+
+parsed as (
+    select
+        ds,
+        source_file,
+        raw_line,
+        {{ json_parse_object('raw_line') }} as record
+    from raw_lines
+),
+
+fields as (
+    select
+        ds,
+        source_file,
+        raw_line,
+        record is not null as is_json_object,
+        {{ json_get_text('record', 'event_id') }} as event_id,
+        {{ json_get_text('record', 'event_ts') }} as event_ts_raw,
+        {{ json_get_text('record', 'event_type') }} as event_type,
+        {{ json_get_text('record', 'user_id') }} as user_id_raw,
+        {{ json_get_text('record', 'anonymous_id') }} as anonymous_id,
+        {{ json_get_text('record', 'platform') }} as platform,
+        {{ json_get_text('record', 'url') }} as url,
+        {{ json_get_text('record', 'referrer') }} as referrer,
+        {{ json_get_text('record', 'user_agent') }} as user_agent,
+        {{ json_get_text('record', 'properties') }} as properties_raw
+    from parsed
+),
+
+typed as (
+    select
+        *,
+        case
+            when {{ regexp_like('event_ts_raw', '^-?[0-9]{1,15}$') }}
+                then {{ epoch_ms_to_timestamp('event_ts_raw') }}
+            else {{ parse_iso8601_utc('event_ts_raw') }}
+        end as event_at,
+        {{ dbt.safe_cast('user_id_raw', dbt.type_bigint()) }} as id_user,
+        {{ json_parse_object('properties_raw') }} as properties,
+        {{ missing_required_field_reason({
+            'event_id': 'event_id',
+            'event_ts': 'event_ts_raw',
+            'event_type': 'event_type',
+            'anonymous_id': 'anonymous_id',
+            'platform': 'platform',
+            'url': 'url',
+        }) }} as missing_field_reason
+    from fields
+),
+
+validated as (
+    select
+        *,
+        case
+            when not is_json_object then 'invalid_json'
+            when missing_field_reason is not null then missing_field_reason
+            when event_at is null then 'unparseable_timestamp:event_ts'
+            when cast(event_at as date) < cast({{ dbt.dateadd('day', -max_lateness, 'ds') }} as date)
+                then 'event_too_late'
+            when event_at >= {{ dbt.dateadd('minute', 24 * 60 + max_skew, 'ds') }}
+                then 'event_in_future'
+        end as reject_reason
+    from typed
+),
+
+classified as (
+    {{ classify_landing_lines('validated', 'event_id', dedup_lookback_days=max_lateness) }}
+),
+
+urls as (
+    select
+        *,
+        lower({{ regexp_extract_group('url', '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#:]+)') }}) as url_host,
+        {{ url_decode(regexp_extract_group('url', '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+([^?#]*)')) }} as url_path_decoded,
+        {{ regexp_extract_group('url', '[?]([^#]*)') }} as url_query
+    from classified
+),
+
+pages as (
+    select
+        *,
+        coalesce(url_host in ('stayhub.example', 'www.stayhub.example'), false) as is_stayhub_url,
+        {{ regexp_extract_group('url_path_decoded', '^/rooms/([0-9]{1,18})(/|$)') }} as id_listing_text,
+        {{ regexp_extract_group('url_path_decoded', '^/s/([^/]+)') }} as market_slug_text
+    from urls
+),
+
+final as (
+    select
+        ds,
+        source_file,
+        raw_line,
+        line_occurrence,
+        dedup_key,
+        line_status,
+        reject_reason,
+        event_id,
+        event_ts_raw,
+        event_at,
+        cast(event_at as date) as event_date,
+        event_type,
+        coalesce(event_type in ('page_view', 'page_exit', 'like', 'unlike', 'share'), false) as is_known_event_type,
+        user_id_raw,
+        id_user,
+        id_user is not null as is_logged_in,
+        anonymous_id,
+        platform,
+        url,
+        url_host,
+        is_stayhub_url,
+        {#- Trailing slashes do not make another page. -#}
+        coalesce(nullif(rtrim(url_path_decoded, '/'), ''), '/') as url_path,
+        case
+            when is_stayhub_url and id_listing_text is not null then 'listing'
+            when is_stayhub_url and market_slug_text is not null then 'search'
+            else 'other'
+        end as page_type,
+        case when is_stayhub_url then {{ dbt.safe_cast('id_listing_text', dbt.type_bigint()) }} end as id_listing,
+        case when is_stayhub_url then lower(market_slug_text) end as market_slug,
+        {{ url_decode(regexp_extract_group('url_query', '(^|&)utm_source=([^&]*)', 2)) }} as utm_source,
+        {{ url_decode(regexp_extract_group('url_query', '(^|&)utm_medium=([^&]*)', 2)) }} as utm_medium,
+        {{ url_decode(regexp_extract_group('url_query', '(^|&)utm_campaign=([^&]*)', 2)) }} as utm_campaign,
+        referrer,
+        user_agent,
+        {{ is_crawler_user_agent('user_agent') }} as is_crawler,
+        properties,
+        {{ json_get_text('properties', 'dwell_ms') }} as dwell_ms_raw,
+        case
+            when {{ dbt.safe_cast(json_get_text('properties', 'dwell_ms'), dbt.type_bigint()) }} >= 0
+                then {{ dbt.safe_cast(json_get_text('properties', 'dwell_ms'), dbt.type_bigint()) }}
+        end as dwell_ms,
+        {{ json_get_text('properties', 'channel') }} as share_channel
+    from pages
+)
+
+select * from final

@@ -1,0 +1,33 @@
+{{ config(materialized='view') }}
+
+{#- Every landed line that could not be used, with the source, ds, the raw line and the reason. -#}
+
+{%- set sources = ['assignments', 'bookings', 'events', 'listings', 'users'] %}
+
+with
+
+{% for source_name in sources -%}
+{{ source_name }}_rejects as (
+    select
+        '{{ source_name }}' as source_name,
+        ds,
+        source_file,
+        line_occurrence,
+        raw_line,
+        reject_reason
+    from {{ ref('stg_' ~ source_name ~ '__lines') }}
+    where line_status = 'rejected'
+),
+
+{% endfor -%}
+
+final as (
+    {%- for source_name in sources %}
+    select * from {{ source_name }}_rejects
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
+select * from final
