@@ -5,7 +5,10 @@
 {% macro landing_root() %}
     {%- set root = var('raw_root', env_var('WAREHOUSE_RAW_ROOT', 'data/raw')) | string -%}
     {%- if root | trim == '' or modules.re.search("['\\\\*?\\[\\]{}\\x00-\\x1f]", root) -%}
-        {{ exceptions.raise_compiler_error("raw_root '" ~ root ~ "' is not a usable folder path: it is empty or holds a quote, backslash, glob or control character.") }}
+        {{ exceptions.raise_compiler_error(
+            "raw_root '" ~ root ~ "' is not a usable folder path: "
+            ~ "it is empty or holds a quote, backslash, glob or control character."
+        ) }}
     {%- endif -%}
     {{ return(root.rstrip('/')) }}
 {% endmacro %}

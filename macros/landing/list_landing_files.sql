@@ -4,7 +4,10 @@
 {% endmacro %}
 
 {% macro default__list_landing_files(source_name) %}
-    {{ exceptions.raise_compiler_error("list_landing_files is not implemented for adapter '" ~ adapter.type() ~ "': add a " ~ adapter.type() ~ "__list_landing_files macro.") }}
+    {{ exceptions.raise_compiler_error(
+        "list_landing_files is not implemented for adapter '" ~ adapter.type()
+        ~ "': add a " ~ adapter.type() ~ "__list_landing_files macro."
+    ) }}
 {% endmacro %}
 
 {% macro duckdb__list_landing_files(source_name) %}

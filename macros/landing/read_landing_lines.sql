@@ -14,9 +14,16 @@
         {%- for ds in ds_range(ds_shift(window.start_ds, -(days_before | int)), window.end_ds) -%}
             {%- set folder = landing_root() ~ '/' ~ source_name ~ '/ds=' ~ ds -%}
             {%- if ds not in partitions -%}
-                {{ exceptions.raise_compiler_error("Landing partition not available: source '" ~ source_name ~ "' ds=" ~ ds ~ " has not landed (nothing in " ~ folder ~ "). Wait for upstream or run an earlier ds.") }}
+                {{ exceptions.raise_compiler_error(
+                    "Landing partition not available: source '" ~ source_name ~ "' ds=" ~ ds
+                    ~ " has not landed (nothing in " ~ folder ~ "). Wait for upstream or run an earlier ds."
+                ) }}
             {%- elif not partitions[ds].complete -%}
-                {{ exceptions.raise_compiler_error("Landing partition not complete: source '" ~ source_name ~ "' ds=" ~ ds ~ " has no _SUCCESS marker in " ~ folder ~ " (upstream is still writing it). Wait for it or run an earlier ds.") }}
+                {{ exceptions.raise_compiler_error(
+                    "Landing partition not complete: source '" ~ source_name ~ "' ds=" ~ ds
+                    ~ " has no _SUCCESS marker in " ~ folder
+                    ~ " (upstream is still writing it). Wait for it or run an earlier ds."
+                ) }}
             {%- endif -%}
             {%- do files.extend(partitions[ds].files) -%}
         {%- endfor -%}

@@ -9,7 +9,10 @@
     {%- set end_ds = _parse_ds_var('end_ds') -%}
 
     {%- if ds is not none and (start_ds is not none or end_ds is not none) -%}
-        {{ _run_contract_error("pass either `ds` or `start_ds` with `end_ds`, not both (got ds=" ~ ds ~ ", start_ds=" ~ start_ds ~ ", end_ds=" ~ end_ds ~ ")") }}
+        {{ _run_contract_error(
+            "pass either `ds` or `start_ds` with `end_ds`, not both (got ds=" ~ ds
+            ~ ", start_ds=" ~ start_ds ~ ", end_ds=" ~ end_ds ~ ")"
+        ) }}
     {%- endif -%}
     {%- if (start_ds is none) != (end_ds is none) -%}
         {{ _run_contract_error("`start_ds` and `end_ds` go together (got start_ds=" ~ start_ds ~ ", end_ds=" ~ end_ds ~ ")") }}
@@ -58,5 +61,8 @@
 
 
 {% macro _run_contract_error(message) %}
-    {{ exceptions.raise_compiler_error("Invalid run vars: " ~ message ~ ". Use --vars '{ds: YYYY-MM-DD}' or --vars '{start_ds: YYYY-MM-DD, end_ds: YYYY-MM-DD}'.") }}
+    {{ exceptions.raise_compiler_error(
+        "Invalid run vars: " ~ message
+        ~ ". Use --vars '{ds: YYYY-MM-DD}' or --vars '{start_ds: YYYY-MM-DD, end_ds: YYYY-MM-DD}'."
+    ) }}
 {% endmacro %}

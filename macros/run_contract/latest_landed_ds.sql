@@ -14,7 +14,10 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if not state.common -%}
-        {{ exceptions.raise_compiler_error("No ds has landed (with its _SUCCESS marker) in every landing source under '" ~ landing_root() ~ "'. Generate or land data first, or pass --vars '{ds: YYYY-MM-DD}'.") }}
+        {{ exceptions.raise_compiler_error(
+            "No ds has landed (with its _SUCCESS marker) in every landing source under '" ~ landing_root()
+            ~ "'. Generate or land data first, or pass --vars '{ds: YYYY-MM-DD}'."
+        ) }}
     {%- endif -%}
     {{ return(state.common | max) }}
 {% endmacro %}

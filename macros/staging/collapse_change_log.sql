@@ -83,8 +83,7 @@
     ),
 
     days as (
-        select cast(date_day as date) as ds
-        from ({{ dbt.date_spine('day', ds_literal(window.start_ds), ds_literal(ds_shift(window.end_ds, 1))) }}) as spine
+        {{ window_days() }}
     ),
 
     final as (

@@ -9,15 +9,15 @@ with
 
 raw_counts as (
     {%- for source_name in sources %}
-    select
-        '{{ source_name }}' as source_name,
-        ds,
-        count(*) as raw_lines
-    from ({{ read_landing_lines(source_name) }}) as landed
-    group by ds
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ source_name }}' as source_name,
+            ds,
+            count(*) as raw_lines
+        from ({{ read_landing_lines(source_name) }}) as landed
+        group by ds
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -25,19 +25,19 @@ accounted as (
     select
         source_name,
         ds,
-        lines_staged + lines_duplicate + lines_rejected as accounted_lines,
-        lines_read
+        lines_read,
+        lines_staged + lines_duplicate + lines_rejected as accounted_lines
     from {{ ref('stg_landing__line_accounting') }}
     where {{ ds_in_window('ds') }}
 ),
 
 final as (
     select
-        coalesce(raw_counts.source_name, accounted.source_name) as source_name,
-        coalesce(raw_counts.ds, accounted.ds) as ds,
         raw_counts.raw_lines,
         accounted.lines_read,
-        accounted.accounted_lines
+        accounted.accounted_lines,
+        coalesce(raw_counts.source_name, accounted.source_name) as source_name,
+        coalesce(raw_counts.ds, accounted.ds) as ds
     from raw_counts
     full outer join accounted
         on

@@ -4,6 +4,8 @@
 -#}
 {%- set max_lateness = var('landing_max_lateness_days') | int -%}
 {%- set max_skew = var('landing_max_clock_skew_minutes') | int -%}
+{#- Facts rewrite lookback_days of late partitions; an event later than that cannot reach them. -#}
+{%- set lookback = [var('lookback_days') | int, max_lateness] | min -%}
 
 with
 
@@ -69,6 +71,8 @@ validated as (
             when event_at is null then 'unparseable_timestamp:event_ts'
             when cast(event_at as date) < cast({{ dbt.dateadd('day', -max_lateness, 'ds') }} as date)
                 then 'event_too_late'
+            when cast(event_at as date) < cast({{ dbt.dateadd('day', -lookback, 'ds') }} as date)
+                then 'event_older_than_lookback'
             when event_at >= {{ dbt.dateadd('minute', 24 * 60 + max_skew, 'ds') }}
                 then 'event_in_future'
         end as reject_reason

@@ -6,23 +6,16 @@
 
 with
 
-{% for source_name in sources -%}
-{{ source_name }}_lines as (
-    select
-        '{{ source_name }}' as source_name,
-        ds,
-        line_status
-    from {{ ref('stg_' ~ source_name ~ '__lines') }}
-),
-
-{% endfor -%}
-
 all_lines as (
     {%- for source_name in sources %}
-    select * from {{ source_name }}_lines
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ source_name }}' as source_name,
+            ds,
+            line_status
+        from {{ ref('stg_' ~ source_name ~ '__lines') }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

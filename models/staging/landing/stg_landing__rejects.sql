@@ -6,27 +6,20 @@
 
 with
 
-{% for source_name in sources -%}
-{{ source_name }}_rejects as (
-    select
-        '{{ source_name }}' as source_name,
-        ds,
-        source_file,
-        line_occurrence,
-        raw_line,
-        reject_reason
-    from {{ ref('stg_' ~ source_name ~ '__lines') }}
-    where line_status = 'rejected'
-),
-
-{% endfor -%}
-
 final as (
     {%- for source_name in sources %}
-    select * from {{ source_name }}_rejects
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ source_name }}' as source_name,
+            ds,
+            source_file,
+            line_occurrence,
+            raw_line,
+            reject_reason
+        from {{ ref('stg_' ~ source_name ~ '__lines') }}
+        where line_status = 'rejected'
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

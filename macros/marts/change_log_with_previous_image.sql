@@ -1,0 +1,55 @@
+{#-
+    The changes landed in the run window (widened by landing_days_before),
+    each with the image the entity had just before it (previous_<column>),
+    taken from the previous change or, for the first change read, from the
+    snapshot partition the day before the first landing ds read.
+
+    changes: CDC relation (ds = landing ds, change_id, op, changed_at, entity_key, image_columns)
+    snapshot: daily snapshot of the same entity (ds, entity_key, image_columns, last_change_id)
+-#}
+{% macro change_log_with_previous_image(changes, snapshot, entity_key, image_columns, landing_days_before=0) -%}
+    {%- set window = ds_window() -%}
+    {%- set first_landing_ds = ds_shift(window.start_ds, -(landing_days_before | int)) -%}
+    with
+
+    state_before as (
+        select
+            cast(null as date) as landing_ds,
+            last_change_id as change_id,
+            cast(null as {{ dbt.type_string() }}) as op,
+            changed_at,
+            {{ entity_key }},
+            {{ image_columns | join(', ') }}
+        from {{ snapshot }}
+        where ds = {{ ds_literal(ds_shift(first_landing_ds, -1)) }}
+    ),
+
+    changes_read as (
+        select
+            ds as landing_ds,
+            change_id,
+            op,
+            changed_at,
+            {{ entity_key }},
+            {{ image_columns | join(', ') }}
+        from {{ changes }}
+        where {{ ds_in_window('ds', days_before=landing_days_before) }}
+    ),
+
+    sequenced as (
+        select
+            *,
+            {%- for column in image_columns %}
+            lag({{ column }}) over (partition by {{ entity_key }} order by change_id) as previous_{{ column }},
+            {%- endfor %}
+            lag(op) over (partition by {{ entity_key }} order by change_id) as previous_op
+        from (
+            select * from state_before
+            union all
+            select * from changes_read
+        ) as all_images
+    )
+
+    select * from sequenced
+    where landing_ds is not null
+{%- endmacro %}

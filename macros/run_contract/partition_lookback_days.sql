@@ -1,0 +1,16 @@
+{#-
+    How many days before the run window a model rewrites: var lookback_days
+    (default 3) for models whose config sets meta.rewrites_late_partitions
+    (facts that late data can change), else 0.
+-#}
+{% macro partition_lookback_days() %}
+    {%- set meta = config.get('meta') or {} -%}
+    {%- if not meta.get('rewrites_late_partitions') -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {%- set lookback = var('lookback_days', 3) | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{1,3}', lookback) -%}
+        {{ exceptions.raise_compiler_error("Invalid var `lookback_days`: '" ~ lookback ~ "' is not a whole number of days (0-999).") }}
+    {%- endif -%}
+    {{ return(lookback | int) }}
+{% endmacro %}

@@ -1,0 +1,37 @@
+{{ config(meta={'rewrites_late_partitions': true}) }}
+
+{#-
+    One row per like, unlike or share of a listing by a person, partitioned
+    by ds = the UTC date of the event.
+-#}
+
+{%- set lookback = partition_lookback_days() %}
+
+-- depends_on: {{ ref('stg_events__events') }}
+
+with
+
+engagements as (
+    {{ fact_events(['like', 'unlike', 'share'], lookback) }}
+),
+
+final as (
+    select
+        event_date as ds,
+        event_id as id_event,
+        event_at,
+        id_user,
+        anonymous_id as id_anonymous,
+        id_listing,
+        event_type as dim_engagement_type,
+        share_channel as dim_share_channel,
+        platform as dim_platform,
+        is_logged_in,
+        case when event_type = 'like' then 1 else 0 end as m_likes,
+        case when event_type = 'unlike' then 1 else 0 end as m_unlikes,
+        case when event_type = 'share' then 1 else 0 end as m_shares
+    from engagements
+    where id_listing is not null
+)
+
+select * from final

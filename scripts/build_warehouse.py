@@ -1,0 +1,99 @@
+"""The main job: land a sample (unless one is there), build the whole
+warehouse over every landed ds in one range run, and say what was built.
+
+    python -m scripts.build_warehouse [--regenerate] [--raw-root PATH] [--duckdb-path PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from scripts import generate_landing_zone
+from scripts.warehouse import (
+    LANDING_SOURCES,
+    DbtError,
+    dbt_vars,
+    duckdb_path_from_env,
+    landed_range,
+    raw_root_from_env,
+    run_dbt,
+)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
+    parser.add_argument(
+        "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
+    )
+    parser.add_argument("--regenerate", action="store_true", help="write a fresh default sample even if one is there")
+    return parser.parse_args(argv)
+
+
+def has_landing_data(raw_root: Path) -> bool:
+    return any((raw_root / source).exists() for source in LANDING_SOURCES)
+
+
+def summarise(duckdb_path: Path) -> str:
+    """Every relation built, with its rows, and the landing accounting."""
+    lines = []
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        relations = connection.sql(
+            "select table_schema, table_name, table_type from information_schema.tables order by table_schema, table_name"
+        ).fetchall()
+        lines.append(f"{'relation':<52} {'type':<6} {'rows':>12}")
+        for schema, name, kind in relations:
+            rows = connection.sql(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            lines.append(f"{schema + '.' + name:<52} {'view' if kind == 'VIEW' else 'table':<6} {rows:>12,}")
+        lines.append("")
+        lines.append("Landing lines, all partitions:")
+        lines.append(f"{'source':<12} {'read':>10} {'staged':>10} {'duplicate':>10} {'rejected':>10}")
+        for source, read, staged, duplicate, rejected in connection.sql(
+            "select source_name, sum(lines_read), sum(lines_staged), sum(lines_duplicate), sum(lines_rejected) "
+            "from staging.stg_landing__line_accounting group by all order by all"
+        ).fetchall():
+            lines.append(f"{source:<12} {read:>10,} {staged:>10,} {duplicate:>10,} {rejected:>10,}")
+        lines.append("")
+        lines.append("Rejected lines by reason:")
+        for source, reason, count in connection.sql(
+            "select source_name, reject_reason, count(*) from staging.stg_landing__rejects group by all order by all"
+        ).fetchall():
+            lines.append(f"  {source:<12} {reason:<40} {count:>8,}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.monotonic()
+    if args.regenerate or not has_landing_data(args.raw_root):
+        print(f"Generating the default sample landing zone in {args.raw_root} ...", flush=True)
+        generate_landing_zone.main(["--raw-root", str(args.raw_root), "--overwrite"])
+    start_ds, end_ds = landed_range(args.raw_root)
+    args.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"Building the warehouse for ds {start_ds} .. {end_ds} into {args.duckdb_path} ...", flush=True)
+    try:
+        run_dbt(["seed"], args.raw_root, args.duckdb_path, stream=True)
+        run_dbt(["build", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)], args.raw_root, args.duckdb_path, stream=True)
+    except DbtError as error:
+        print(f"\nThe build failed: {error}. dbt's log is in logs/dbt.log; failing tests' SQL under target/.", file=sys.stderr)
+        return 1
+    print()
+    print(summarise(args.duckdb_path))
+    print()
+    print(f"Done in {time.monotonic() - started:.0f} s. Where to look:")
+    print(f"  warehouse      {args.duckdb_path}  (duckdb {args.duckdb_path} -readonly, or Python's duckdb.connect)")
+    print("  rejects        staging.stg_landing__rejects (every unusable line with its reason)")
+    print("  data quality   staging.stg_landing__data_quality_issues (bad optional values set to null)")
+    print("  accounting     staging.stg_landing__line_accounting (lines read = staged + duplicate + rejected)")
+    print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")
+    print(f"  next day       .venv/bin/dbt build --profiles-dir profiles --vars '{{ds: \"{end_ds}\"}}'")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Stand-ins for the project's macros, for sqlfluff's jinja templater.
+
+sqlfluff lints the SQL shape of models without a warehouse connection; each
+stub renders a small expression of the same kind as the real macro (an
+expression, a predicate, or a whole select), so the surrounding SQL parses.
+Add a stub here when a model starts calling a new macro.
+"""
+
+from types import SimpleNamespace
+
+
+def _call(name):
+    return lambda *args, **kwargs: f"{name}({', '.join(str(a) for a in args)})"
+
+
+json_parse_object = _call("json_parse_object")
+json_get_text = _call("json_get_text")
+epoch_ms_to_timestamp = _call("epoch_ms_to_timestamp")
+parse_iso8601_utc = _call("parse_iso8601_utc")
+url_decode = _call("url_decode")
+title_case = _call("title_case")
+collapse_whitespace = _call("collapse_whitespace")
+canonical_market_name = _call("canonical_market_name")
+market_slug = _call("market_slug")
+is_crawler_user_agent = _call("is_crawler_user_agent")
+pii_hash = _call("pii_hash")
+
+
+def regexp_like(expr, pattern):
+    return f"regexp_matches({expr}, 'pattern')"
+
+
+def regexp_extract_group(expr, pattern, group=1):
+    return f"regexp_extract({expr}, 'pattern', {group})"
+
+
+def missing_required_field_reason(fields):
+    return "case when a is null then 'missing_required_field:a' end"
+
+
+def read_landing_lines(source_name, days_before=0):
+    return "select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line"
+
+
+def classify_landing_lines(validated_cte, dedup_key, dedup_lookback_days=0):
+    return f"select *, 1 as line_occurrence, 'key' as dedup_key, 'accepted' as line_status from {validated_cte}"
+
+
+def collapse_change_log(changes, entity_key, image_columns):
+    return f"select ds, {entity_key} from {changes}"
+
+
+def ds_in_window(column="ds", days_before=0):
+    return f"{column} between cast('2025-01-01' as date) and cast('2025-01-02' as date)"
+
+
+def ds_literal(ds):
+    return "cast('2025-01-01' as date)"
+
+
+dbt = SimpleNamespace(
+    safe_cast=lambda expr, type_: f"try_cast({expr} as {type_})",
+    type_bigint=lambda: "bigint",
+    type_int=lambda: "integer",
+    type_string=lambda: "varchar",
+    type_numeric=lambda: "numeric(28, 6)",
+    type_timestamp=lambda: "timestamp",
+    dateadd=lambda datepart, interval, expr: f"date_add({expr}, interval ({interval}) {datepart})",
+    datediff=lambda first, second, datepart: f"date_diff('{datepart}', {first}, {second})",
+    concat=lambda parts: f"concat({', '.join(parts)})",
+    hash=lambda expr: f"md5({expr})",
+    date_trunc=lambda datepart, expr: f"date_trunc('{datepart}', {expr})",
+)
+
+
+def ds_window():
+    return SimpleNamespace(start_ds="2025-01-01", end_ds="2025-01-02")
+
+
+def ds_shift(ds, days):
+    return ds
+
+
+def window_days(days_before=0):
+    return "select cast('2025-01-01' as date) as ds"
+
+
+def partition_lookback_days():
+    return 3
+
+
+def _partition_has_rows(relation, ds):
+    return False
+
+
+def fact_events(event_types, lookback_days):
+    return "select * from stg_events__events"
+
+
+def change_log_with_previous_image(changes, snapshot, entity_key, image_columns, landing_days_before=0):
+    return f"select * from {changes}"
+
+
+def dimension_history(snapshot, entity_key, attribute_columns, unknown_key=None):
+    return f"select {entity_key} from {snapshot}"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install everything and run the whole test suite:
+# sqlfluff lint, dbt parse, then pytest (generator tests, and end-to-end tests
+# that land generated and hand-made data and run dbt build as a user would).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+
+echo "== sqlfluff lint (models, macros, tests, analyses)"
+.venv/bin/sqlfluff lint models macros tests analyses
+
+echo "== dbt parse"
+DBT_PROFILES_DIR=profiles WAREHOUSE_DUCKDB_PATH="$(mktemp -d)/parse.duckdb" \
+    .venv/bin/dbt parse --quiet --target-path target/parse
+
+echo "== pytest"
+exec .venv/bin/python -m pytest "$@"

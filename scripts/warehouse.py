@@ -1,0 +1,103 @@
+"""Shared plumbing for the project's command-line tools: where things live,
+how dbt is invoked, and what the landing zone holds."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANDING_SOURCES = ("assignments", "bookings", "events", "listings", "users")
+DEFAULT_RAW_ROOT = "data/raw"
+DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
+
+
+class DbtError(RuntimeError):
+    """A dbt invocation exited non-zero; carries its output."""
+
+    def __init__(self, args: list[str], returncode: int, output: str):
+        super().__init__(f"dbt {' '.join(args)} exited {returncode}")
+        self.args_ = args
+        self.returncode = returncode
+        self.output = output
+
+
+def raw_root_from_env() -> Path:
+    return Path(os.environ.get("WAREHOUSE_RAW_ROOT", DEFAULT_RAW_ROOT))
+
+
+def duckdb_path_from_env() -> Path:
+    return Path(os.environ.get("WAREHOUSE_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
+
+
+def dbt_env(raw_root: Path | str, duckdb_path: Path | str, extra: dict | None = None) -> dict:
+    """The environment a dbt invocation of this project runs with."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DBT_PROFILES_DIR": str(PROJECT_ROOT / "profiles"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "WAREHOUSE_RAW_ROOT": str(Path(raw_root).resolve()),
+            "WAREHOUSE_DUCKDB_PATH": str(Path(duckdb_path).resolve()),
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def dbt_vars(ds: str | None = None, start_ds: str | None = None, end_ds: str | None = None) -> str:
+    """The --vars argument for a window; dates are quoted so YAML keeps them as text."""
+    values = {"ds": ds, "start_ds": start_ds, "end_ds": end_ds}
+    return json.dumps({key: value for key, value in values.items() if value is not None})
+
+
+def run_dbt(
+    args: list[str],
+    raw_root: Path | str,
+    duckdb_path: Path | str,
+    check: bool = True,
+    stream: bool = False,
+    extra_env: dict | None = None,
+    target_path: Path | str | None = None,
+) -> subprocess.CompletedProcess:
+    """Runs one dbt command in the project folder; raises DbtError when it fails and check is set."""
+    dbt = Path(sys.executable).parent / "dbt"
+    command = [str(dbt), *args]
+    if target_path is not None:
+        command += ["--target-path", str(target_path)]
+    result = subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        env=dbt_env(raw_root, duckdb_path, extra_env),
+        stdout=None if stream else subprocess.PIPE,
+        stderr=subprocess.STDOUT if not stream else None,
+        text=True,
+    )
+    if check and result.returncode != 0:
+        raise DbtError(args, result.returncode, result.stdout or "")
+    return result
+
+
+def landed_partitions(raw_root: Path | str) -> dict[str, set[str]]:
+    """For each landing source, the ds values whose _SUCCESS marker exists."""
+    root = Path(raw_root)
+    landed: dict[str, set[str]] = {}
+    for source in LANDING_SOURCES:
+        landed[source] = {
+            marker.parent.name[len("ds=") :]
+            for marker in (root / source).glob("ds=*/_SUCCESS")
+            if re.fullmatch(r"ds=\d{4}-\d{2}-\d{2}", marker.parent.name)
+        }
+    return landed
+
+
+def landed_range(raw_root: Path | str) -> tuple[str, str]:
+    """First and last ds that have landed in every source."""
+    common = set.intersection(*landed_partitions(raw_root).values())
+    if not common:
+        raise SystemExit(f"No ds has landed (with _SUCCESS) in every source under {raw_root}.")
+    return min(common), max(common)

@@ -1,0 +1,84 @@
+"""Fixtures that land data in a temporary landing zone and run dbt on it, one
+invocation at a time, as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from scripts import generate_landing_zone
+from scripts.warehouse import dbt_vars, run_dbt
+from tests.integration import crafted_landing
+
+
+class Warehouse:
+    """A landing zone plus a DuckDB warehouse file, built by dbt."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.raw_root = root / "raw"
+        self.duckdb_path = root / "warehouse.duckdb"
+        # Each warehouse keeps its own target folder, so partial parsing stays warm per warehouse.
+        self.target_path = root / "target"
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return run_dbt(list(args), self.raw_root, self.duckdb_path, check=check, target_path=self.target_path)
+
+    def build(self, *args: str, check: bool = True, **window: str) -> subprocess.CompletedProcess:
+        """dbt build for a window: ds=..., or start_ds=... end_ds=..., or none (latest landed)."""
+        vars_args = ["--vars", dbt_vars(**window)] if window else []
+        return self.dbt("build", *vars_args, *args, check=check)
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as connection:
+            return connection.sql(sql).fetchall()
+
+    def scalar(self, sql: str):
+        return self.query(sql)[0][0]
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> Warehouse:
+    """A generated sample with every kind of dirty data, built over all its landed days."""
+    warehouse = Warehouse(tmp_path_factory.mktemp("sample"))
+    generate_landing_zone.generate(
+        warehouse.raw_root,
+        start_ds="2025-01-01",
+        days=8,
+        users=400,
+        listings=80,
+        events_per_day=800,
+        dirty_rate=0.03,
+        seed=11,
+        in_progress_days=1,
+        empty_partitions=[("assignments", "2025-01-05")],
+    )
+    warehouse.dbt("seed")
+    warehouse.build(start_ds="2025-01-01", end_ds="2025-01-08")
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def crafted_landing_root(tmp_path_factory) -> Path:
+    """The hand-made landing zone of crafted_landing, written once."""
+    raw_root = tmp_path_factory.mktemp("crafted_landing") / "raw"
+    crafted_landing.write(raw_root)
+    return raw_root
+
+
+def make_crafted_warehouse(root: Path, crafted_root: Path) -> Warehouse:
+    warehouse = Warehouse(root)
+    warehouse.raw_root = crafted_root
+    warehouse.dbt("seed")
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def crafted_warehouse(tmp_path_factory, crafted_landing_root) -> Warehouse:
+    """The hand-made landing zone built in one range run."""
+    warehouse = make_crafted_warehouse(tmp_path_factory.mktemp("crafted_range"), crafted_landing_root)
+    warehouse.build(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS)
+    return warehouse

@@ -1,0 +1,71 @@
+"""The run-time contract: --vars windows, their validation, and landing partitions that are not there yet."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration import crafted_landing
+from tests.integration.conftest import make_crafted_warehouse
+
+
+@pytest.fixture(scope="module")
+def fresh_warehouse(tmp_path_factory, crafted_landing_root):
+    return make_crafted_warehouse(tmp_path_factory.mktemp("contract"), crafted_landing_root)
+
+
+def relations(warehouse) -> list[str]:
+    return [
+        name
+        for (name,) in warehouse.query(
+            "select table_schema || '.' || table_name from information_schema.tables where table_schema = 'staging'"
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("vars_text", "message"),
+    [
+        ('{ds: "2025-02-30"}', "var `ds` is not a real calendar date: '2025-02-30'"),
+        ('{ds: "2025-3-1"}', "var `ds` must be a date written YYYY-MM-DD, got '2025-3-1'"),
+        ("{ds: \"2025-03-01'; drop table x; --\"}", "var `ds` must be a date written YYYY-MM-DD"),
+        ("{start_ds: 2025-03-03, end_ds: 2025-03-01}", "start_ds 2025-03-03 is after end_ds 2025-03-01"),
+        ("{start_ds: 2025-03-01}", "`start_ds` and `end_ds` go together"),
+        ("{ds: 2025-03-01, start_ds: 2025-03-01, end_ds: 2025-03-02}", "pass either `ds` or `start_ds` with `end_ds`, not both"),
+        ('{end_ds: "13/01/2025", start_ds: 2025-01-01}', "var `end_ds` must be a date written YYYY-MM-DD, got '13/01/2025'"),
+    ],
+)
+def test_bad_vars_fail_before_any_sql_runs(fresh_warehouse, vars_text, message):
+    result = fresh_warehouse.dbt("build", "--vars", vars_text, check=False)
+    assert result.returncode != 0
+    assert "Invalid run vars: " + message in result.stdout
+    assert relations(fresh_warehouse) == []
+
+
+def test_unquoted_impossible_date_is_refused_by_dbt_before_any_sql(fresh_warehouse):
+    # YAML turns an unquoted 2025-02-30 into a date and fails while dbt reads --vars.
+    result = fresh_warehouse.dbt("build", "--vars", "{ds: 2025-02-30}", check=False)
+    assert result.returncode != 0
+    assert "day is out of range for month" in result.stdout
+    assert relations(fresh_warehouse) == []
+
+
+def test_partition_without_success_marker_stops_the_run_naming_it(fresh_warehouse):
+    result = fresh_warehouse.build(ds=crafted_landing.IN_PROGRESS_DS, check=False)
+    assert result.returncode != 0
+    assert f"source 'events' ds={crafted_landing.IN_PROGRESS_DS} has no _SUCCESS marker" in result.stdout
+    assert "stg_events__lines" not in " ".join(relations(fresh_warehouse))
+
+
+def test_partition_that_never_landed_stops_the_run_naming_it(fresh_warehouse):
+    result = fresh_warehouse.build(start_ds="2025-03-02", end_ds="2025-03-09", check=False)
+    assert result.returncode != 0
+    assert "ds=2025-03-05 has not landed" in result.stdout
+
+
+def test_no_vars_builds_the_latest_partition_landed_in_every_source(fresh_warehouse):
+    result = fresh_warehouse.dbt("run")
+    assert f"Run window: ds {crafted_landing.LAST_DS} .. {crafted_landing.LAST_DS}" in result.stdout
+    # The users snapshot of the latest ds is collapsed from the whole change log before it.
+    assert fresh_warehouse.query("select cast(ds as varchar), id_user, user_status from staging.stg_users__users") == [
+        (crafted_landing.LAST_DS, 1, "deactivated")
+    ]
