@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -64,7 +64,7 @@ def staging_rows(duckdb_path: Path) -> int:
         tables = connection.sql(
             "select table_name from information_schema.tables where table_schema = 'staging' and table_type = 'BASE TABLE'"
         ).fetchall()
-        return sum(connection.sql(f"select count(*) from staging.{name}").fetchone()[0] for (name,) in tables)
+        return sum(connection.execute(f"select count(*) from staging.{name}").fetchone()[0] for (name,) in tables)
 
 
 @scenario("generate_default", "generate the default sample landing zone (60 days, all sources)")
@@ -83,6 +83,116 @@ def run_full_build_default(workdir: Path) -> int:
     run_dbt(["seed"], raw_root, duckdb_path, target_path=target)
     run_dbt(["build", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)], raw_root, duckdb_path, target_path=target)
     return staging_rows(duckdb_path)
+
+
+# --- issue: daily runs stay flat as history grows -----------------------------
+
+HISTORY_START = "2024-01-01"
+HISTORY_LENGTHS = (30, 180, 365)
+# Smaller days than the default sample, so that a year of history builds in minutes.
+HISTORY_SAMPLE = {"days": max(HISTORY_LENGTHS), "users": 5000, "listings": 600, "events_per_day": 3000}
+
+
+def history_raw_root(workdir: Path) -> Path:
+    return workdir / "history" / "raw"
+
+
+def ensure_history_sample(workdir: Path) -> None:
+    if not (history_raw_root(workdir) / "events").exists():
+        generate_landing_zone.generate(history_raw_root(workdir), start_ds=HISTORY_START, overwrite=True, **HISTORY_SAMPLE)
+
+
+def history_day(length: int) -> str:
+    return (date.fromisoformat(HISTORY_START) + timedelta(days=length - 1)).isoformat()
+
+
+def history_dbt(workdir: Path, name: str, args: list[str]) -> None:
+    run_dbt(args, history_raw_root(workdir), workdir / "history" / f"{name}.duckdb", target_path=workdir / "history" / f"target_{name}")
+
+
+def partition_rows(duckdb_path: Path, ds: str) -> int:
+    """Rows of every partitioned table in one ds."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        tables = connection.sql(
+            "select table_schema, table_name from information_schema.columns "
+            "where column_name = 'ds' and table_schema in ('staging', 'marts') "
+            "and (table_schema, table_name) in (select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE')"
+        ).fetchall()
+        return sum(
+            connection.execute(f"select count(*) from {schema}.{name} where ds = '{ds}'").fetchone()[0] for schema, name in tables
+        )
+
+
+def register_history_scenarios(length: int) -> None:
+    day = history_day(length)
+    daily = f"daily_run_history_{length}"
+
+    def setup_daily(workdir: Path) -> None:
+        ensure_history_sample(workdir)
+        (workdir / "history" / f"{daily}.duckdb").unlink(missing_ok=True)
+        history_dbt(workdir, daily, ["seed"])
+        history_dbt(workdir, daily, ["run", "--vars", dbt_vars(start_ds=HISTORY_START, end_ds=history_day(length - 1))])
+
+    def run_daily(workdir: Path) -> int:
+        history_dbt(workdir, daily, ["run", "--vars", dbt_vars(ds=day)])
+        return partition_rows(workdir / "history" / f"{daily}.duckdb", day)
+
+    def run_full_refresh(workdir: Path) -> int:
+        # Runs on the daily scenario's database: the same day, every partition rebuilt.
+        history_dbt(workdir, daily, ["run", "--full-refresh", "--vars", dbt_vars(start_ds=HISTORY_START, end_ds=day)])
+        return partition_rows(workdir / "history" / f"{daily}.duckdb", day)
+
+    SCENARIOS[daily] = Scenario(f"one daily run (ds {day}) on {length - 1} days of history, 3k events/day", run_daily, setup_daily)
+    SCENARIOS[f"full_refresh_history_{length}"] = Scenario(
+        f"the same day rebuilt by --full-refresh of all {length} days", run_full_refresh, setup_daily
+    )
+
+
+for _length in HISTORY_LENGTHS:
+    register_history_scenarios(_length)
+
+
+# --- issue: what stage-check-exchange costs --------------------------------------
+
+PUBLISH_WEEK_DAYS = 7
+
+
+def register_publish_scenario(mode: str, description: str) -> None:
+    name = f"publish_week_{mode}"
+
+    def setup(workdir: Path) -> None:
+        ensure_default_sample(workdir)
+        raw_root = default_sample(workdir)
+        start_ds, end_ds = landed_range(raw_root)
+        duckdb_path = workdir / "default" / f"{name}.duckdb"
+        duckdb_path.unlink(missing_ok=True)
+        target = workdir / "default" / f"target_{name}"
+        run_dbt(["seed"], raw_root, duckdb_path, target_path=target)
+        run_dbt(["run", "--vars", json.dumps({"start_ds": start_ds, "end_ds": end_ds, "publish_mode": mode})], raw_root, duckdb_path, target_path=target)
+
+    def run(workdir: Path) -> int:
+        raw_root = default_sample(workdir)
+        _, end_ds = landed_range(raw_root)
+        start_ds = (date.fromisoformat(end_ds) - timedelta(days=PUBLISH_WEEK_DAYS - 1)).isoformat()
+        duckdb_path = workdir / "default" / f"{name}.duckdb"
+        window = {"start_ds": start_ds, "end_ds": end_ds, "publish_mode": mode}
+        run_dbt(["run", "--vars", json.dumps(window)], raw_root, duckdb_path, target_path=workdir / "default" / f"target_{name}")
+        return sum(partition_rows(duckdb_path, (date.fromisoformat(start_ds) + timedelta(days=n)).isoformat()) for n in range(PUBLISH_WEEK_DAYS))
+
+    SCENARIOS[name] = Scenario(description, run, setup)
+
+
+register_publish_scenario("stage_check_exchange", "republish the default sample's last 7 days: stage, check, exchange")
+register_publish_scenario("direct", "the same 7 days published directly (dbt delete+insert, no checks)")
+
+# (numerator, denominator): printed as ratios under the table.
+RATIOS = [
+    ("full_refresh_history_30", "daily_run_history_30"),
+    ("full_refresh_history_180", "daily_run_history_180"),
+    ("full_refresh_history_365", "daily_run_history_365"),
+    ("daily_run_history_365", "daily_run_history_30"),
+    ("publish_week_stage_check_exchange", "publish_week_direct"),
+]
 
 
 def run_in_child(phase: str, name: str, workdir: Path) -> dict:
@@ -111,6 +221,10 @@ def format_table(results: dict[str, dict]) -> str:
         lines.append(
             f"| {name} | {result['seconds']:.1f} | {result['peak_mib']:.0f} | {result['rows']:,} | {SCENARIOS[name].description} |"
         )
+    ratios = [(a, b) for a, b in RATIOS if a in results and b in results]
+    if ratios:
+        lines += ["", "| ratio | wall time |", "|---|---:|"]
+        lines += [f"| {a} / {b} | {results[a]['seconds'] / results[b]['seconds']:.2f} |" for a, b in ratios]
     return "\n".join(lines)
 
 

@@ -20,7 +20,8 @@ class DbtError(RuntimeError):
     """A dbt invocation exited non-zero; carries its output."""
 
     def __init__(self, args: list[str], returncode: int, output: str):
-        super().__init__(f"dbt {' '.join(args)} exited {returncode}")
+        tail = "\n".join(output.strip().splitlines()[-25:])
+        super().__init__(f"dbt {' '.join(args)} exited {returncode}:\n{tail}")
         self.args_ = args
         self.returncode = returncode
         self.output = output

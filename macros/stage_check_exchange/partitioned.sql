@@ -41,7 +41,7 @@
     {%- endif -%}
 
     {#- 3. Exchange. -#}
-    {{ log(model.name ~ ": exchanging partitions " ~ first_ds ~ " .. " ~ window.end_ds ~ " into " ~ target_relation, info=false) }}
+    {{ log(model.name ~ ": checks passed, exchanging partitions " ~ first_ds ~ " .. " ~ window.end_ds ~ " into " ~ target_relation, info=true) }}
     {#- One transaction: the exchange commits whole or not at all. -#}
     {%- if replace_whole_table -%}
         {%- call statement('main') -%}

@@ -1,15 +1,18 @@
 {#-
     Gives each parsed landing line its line_status: 'rejected' (it carries a
-    reject_reason), 'duplicate' (another delivery of the same dedup_key came
-    first, in this window or in the `dedup_lookback_days` published partitions
-    before it) or 'accepted'. Deliveries are ordered by ds, file and line, so
-    a daily run and a range run classify every line alike.
+    reject_reason), 'duplicate' (an earlier delivery of the same dedup_key
+    landed at most `dedup_lookback_days` partitions before it, in this window
+    or in the published partitions just before it) or 'accepted'. Deliveries
+    are ordered by ds, file and line, so daily runs and one range run
+    classify every line alike; with dedup_lookback_days = 0 a key is unique
+    within each ds only.
 
     validated_cte: a CTE with ds, source_file, raw_line, reject_reason.
     dedup_key: SQL text expression identifying one delivered record.
 -#}
 {% macro classify_landing_lines(validated_cte, dedup_key, dedup_lookback_days=0) -%}
     {%- set window = ds_window() -%}
+    {%- set lookback = dedup_lookback_days | int -%}
     with
 
     numbered as (
@@ -21,40 +24,56 @@
         from {{ validated_cte }}
     ),
 
-    ranked as (
+    deliveries as (
         select
-            *,
-            row_number() over (
-                partition by reject_reason is null, dedup_key
-                order by ds, source_file, raw_line, line_occurrence
-            ) as delivery_rank
+            dedup_key,
+            ds,
+            source_file,
+            raw_line,
+            line_occurrence
         from numbered
-    ),
+        where reject_reason is null
+        {%- if is_incremental() and lookback > 0 %}
 
-    published_keys as (
-        {%- if is_incremental() and dedup_lookback_days | int > 0 %}
-        select distinct dedup_key
+        union all
+
+        select
+            dedup_key,
+            ds,
+            source_file,
+            raw_line,
+            line_occurrence
         from {{ this }}
         where
-            line_status = 'accepted'
-            and ds between {{ ds_literal(ds_shift(window.start_ds, -(dedup_lookback_days | int))) }}
+            line_status in ('accepted', 'duplicate')
+            and ds between {{ ds_literal(ds_shift(window.start_ds, -lookback)) }}
             and {{ ds_literal(ds_shift(window.start_ds, -1)) }}
-        {%- else %}
-        select cast(null as {{ dbt.type_string() }}) as dedup_key
-        where 1 = 0
         {%- endif %}
+    ),
+
+    previous_deliveries as (
+        select
+            *,
+            lag(ds) over (
+                partition by dedup_key
+                order by ds, source_file, raw_line, line_occurrence
+            ) as previous_delivery_ds
+        from deliveries
     )
 
     select
-        ranked.*,
+        numbered.*,
         case
-            when ranked.reject_reason is not null then 'rejected'
-            when ranked.delivery_rank > 1 or published_keys.dedup_key is not null then 'duplicate'
+            when numbered.reject_reason is not null then 'rejected'
+            when previous_deliveries.previous_delivery_ds
+                >= cast({{ dbt.dateadd('day', -lookback, 'numbered.ds') }} as date) then 'duplicate'
             else 'accepted'
         end as line_status
-    from ranked
-    left join published_keys
+    from numbered
+    left join previous_deliveries
         on
-            ranked.reject_reason is null
-            and ranked.dedup_key = published_keys.dedup_key
+            numbered.ds = previous_deliveries.ds
+            and numbered.source_file = previous_deliveries.source_file
+            and numbered.raw_line = previous_deliveries.raw_line
+            and numbered.line_occurrence = previous_deliveries.line_occurrence
 {%- endmacro %}

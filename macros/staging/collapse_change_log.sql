@@ -9,12 +9,16 @@
     changes: relation with ds, change_id, op, changed_at, entity_key and image_columns
     entity_key: column naming the entity (id_user)
     image_columns: the columns of the row image to carry
+    landing_source: the landing source of the change log (to check its history is staged)
 -#}
-{% macro collapse_change_log(changes, entity_key, image_columns) -%}
+{% macro collapse_change_log(changes, entity_key, image_columns, landing_source) -%}
     {%- set window = ds_window() -%}
     {%- set day_before = ds_shift(window.start_ds, -1) -%}
     {%- set carried = [entity_key] + image_columns + ['changed_at'] -%}
     {%- set has_previous_partition = is_incremental() and _partition_has_rows(this, day_before) -%}
+    {%- if not has_previous_partition -%}
+        {%- do assert_history_is_published(changes, landing_source, window.start_ds) -%}
+    {%- endif -%}
     with
 
     state_before_window as (

@@ -34,7 +34,7 @@ def table_differences(left_path, right_path, table: str) -> int:
         connection.execute(f"attach '{left_path}' as left_db (read_only)")
         connection.execute(f"attach '{right_path}' as right_db (read_only)")
         left, right = f"left_db.{table}", f"right_db.{table}"
-        return connection.sql(
+        return connection.execute(
             f"select (select count(*) from (from {left} except all from {right}))"
             f" + (select count(*) from (from {right} except all from {left}))"
         ).fetchone()[0]

@@ -59,36 +59,38 @@ def test_rejects_model_keeps_source_ds_raw_line_and_reason(crafted_warehouse):
 
 
 def test_events_are_parsed_as_the_contract_says(crafted_warehouse):
+    columns = (
+        "event_at", "event_date", "page_type", "id_listing", "market_slug", "url_host", "url_path", "utm_source",
+        "utm_campaign", "is_crawler", "is_known_event_type", "id_user", "is_logged_in", "dwell_ms", "share_channel", "ds",
+    )
     events = {
-        row[0]: row[1:]
+        row[0]: dict(zip(columns, row[1:]))
         for row in crafted_warehouse.query(
-            """
-            select
-                event_id, cast(event_at as varchar), cast(event_date as varchar), page_type, id_listing,
-                market_slug, url_host, url_path, utm_source, utm_campaign, is_crawler, is_known_event_type,
-                id_user, is_logged_in, dwell_ms, share_channel, cast(ds as varchar)
-            from staging.stg_events__events
-            """
+            f"select event_id, {', '.join(f'cast({c} as varchar)' if c in ('event_at', 'event_date', 'ds') else c for c in columns)} "
+            "from staging.stg_events__events"
         )
     }
-    listing_view = events["e-listing"]
-    assert listing_view[:9] == (
-        "2025-03-01 10:00:00", "2025-03-01", "listing", 12, None, "www.stayhub.example", "/rooms/12/photos", "news", "spring sale"
+    assert events["e-listing"] == {
+        "event_at": "2025-03-01 10:00:00", "event_date": "2025-03-01", "page_type": "listing", "id_listing": 12,
+        "market_slug": None, "url_host": "www.stayhub.example", "url_path": "/rooms/12/photos", "utm_source": "news",
+        "utm_campaign": "spring sale", "is_crawler": False, "is_known_event_type": True, "id_user": 1, "is_logged_in": True,
+        "dwell_ms": None, "share_channel": None, "ds": "2025-03-01",
+    }
+    epoch = events["e-epoch"]
+    assert (epoch["event_at"], epoch["page_type"], epoch["market_slug"], epoch["dwell_ms"]) == (
+        "2025-03-01 12:00:00", "search", "new-york", 1500
     )
-    assert events["e-epoch"][:5] == ("2025-03-01 12:00:00", "2025-03-01", "search", None, "new-york")
-    assert events["e-epoch"][14] == 1500
-    assert events["e-offset"][0] == "2025-03-02 01:30:00" and events["e-offset"][16] == "2025-03-02"
-    assert events["e-skew"][1] == "2025-03-02" and events["e-skew"][16] == "2025-03-01"
-    assert events["e-late"][1] == "2025-02-26"
-    assert events["e-share"][0] == "2025-03-01 11:00:00" and events["e-share"][15] == "email"
-    assert events["e-googlebot"][10] is True and events["e-requests"][10] is True
-    assert events["e-listing"][10] is False
-    assert events["e-unknown-type"][11] is False and events["e-listing"][11] is True
-    assert events["e-bad-user"][12:14] == (None, False)
-    assert events["e-logged-out"][12:14] == (None, False)
-    assert events["e-home"][2:4] == ("other", None) and events["e-home"][6] == "/"
-    assert events["e-external"][2:4] == ("other", None)
-    assert events["e-next-day"][4] == "são-paulo"
+    assert (events["e-offset"]["event_at"], events["e-offset"]["ds"]) == ("2025-03-02 01:30:00", "2025-03-02")
+    assert (events["e-skew"]["event_date"], events["e-skew"]["ds"]) == ("2025-03-02", "2025-03-01")
+    assert events["e-late"]["event_date"] == "2025-02-26"
+    assert (events["e-share"]["event_at"], events["e-share"]["share_channel"]) == ("2025-03-01 11:00:00", "email")
+    assert events["e-googlebot"]["is_crawler"] and events["e-requests"]["is_crawler"]
+    assert events["e-unknown-type"]["is_known_event_type"] is False
+    assert (events["e-bad-user"]["id_user"], events["e-bad-user"]["is_logged_in"]) == (None, False)
+    assert (events["e-logged-out"]["id_user"], events["e-logged-out"]["is_logged_in"]) == (None, False)
+    assert (events["e-home"]["page_type"], events["e-home"]["url_path"]) == ("other", "/")
+    assert (events["e-external"]["page_type"], events["e-external"]["id_listing"]) == ("other", None)
+    assert events["e-next-day"]["market_slug"] == "são-paulo"
 
 
 def test_bad_optional_values_are_nulled_and_recorded(crafted_warehouse):

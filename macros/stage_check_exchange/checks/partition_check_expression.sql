@@ -2,7 +2,9 @@
     Check: a SQL expression holds. scope: row (default) - `expression` holds
     for every row (observed: rows where it does not); scope: partition -
     `expression` is an aggregate predicate over the partition's rows, such as
-    "sum(m_page_views) > 0" (observed: 1 when it holds).
+    "sum(m_page_views) > 0", evaluated over the partition's rows (none for
+    an empty partition: write coalesce(avg(...), 0) to pass on empty days;
+    observed: 1 when it holds).
 -#}
 {% macro partition_check_expression(stage, published, first_ds, last_ds, check) %}
     {%- set scope = check.get('scope', 'row') -%}
@@ -19,20 +21,22 @@
             and not coalesce(({{ check.expression }}), false)
     group by days.ds
     {%- elif scope == 'partition' -%}
+    {#- The expression is evaluated over the partition's rows, none for an empty partition. -#}
     select
         days.ds,
-        case when coalesce(holds.passed, false) then 1 else 0 end as observed_value,
+        case when coalesce(days.passed, false) then 1 else 0 end as observed_value,
         'partition: {{ check.expression | replace("'", "''") }}' as threshold,
-        coalesce(holds.passed, false) as passed
-    from ({{ _check_days(first_ds, last_ds) }}) as days
-    left join (
+        coalesce(days.passed, false) as passed
+    from (
         select
-            ds,
-            coalesce(({{ check.expression }}), false) as passed
-        from {{ stage }}
-        group by ds
-    ) as holds
-        on days.ds = holds.ds
+            check_days.ds,
+            (
+                select ({{ check.expression }})
+                from {{ stage }} as staged
+                where staged.ds = check_days.ds
+            ) as passed
+        from ({{ _check_days(first_ds, last_ds) }}) as check_days
+    ) as days
     {%- else -%}
         {{ exceptions.raise_compiler_error(model.name ~ ": expression check scope must be row or partition, got '" ~ scope ~ "'") }}
     {%- endif -%}

@@ -60,24 +60,31 @@
         group by staged_volume.ds, staged_volume.value
     ),
 
+    bands as (
+        select
+            *,
+            {%- if max_change is not none %}
+            greatest(mean_value - {{ max_z }} * stddev_value, mean_value * (1 - {{ max_change | float }})) as lower_bound,
+            least(mean_value + {{ max_z }} * stddev_value, mean_value * (1 + {{ max_change | float }})) as upper_bound
+            {%- else %}
+            mean_value - {{ max_z }} * stddev_value as lower_bound,
+            mean_value + {{ max_z }} * stddev_value as upper_bound
+            {%- endif %}
+        from baselines
+    ),
+
     final as (
         select
             ds,
             value as observed_value,
             case
                 when history_partitions < {{ min_history }} then 'fewer than {{ min_history }} trailing partitions: not judged'
-                else 'within ' || cast(round(mean_value - {{ max_z }} * stddev_value, 1) as {{ dbt.type_string() }})
-                    || ' .. ' || cast(round(mean_value + {{ max_z }} * stddev_value, 1) as {{ dbt.type_string() }})
-                    || ' ({{ max_z }} sd of the {{ trailing }} partitions before{{ ", and within " ~ max_change ~ " of their mean" if max_change is not none }})'
+                else 'within ' || cast(round(lower_bound, 1) as {{ dbt.type_string() }})
+                    || ' .. ' || cast(round(upper_bound, 1) as {{ dbt.type_string() }})
+                    || ' (mean of the {{ trailing }} partitions before +- {{ max_z }} sd{{ " and at most " ~ max_change ~ " of the mean" if max_change is not none }})'
             end as threshold,
-            history_partitions < {{ min_history }}
-            or (
-                abs(value - mean_value) <= {{ max_z }} * stddev_value
-                {%- if max_change is not none %}
-                and abs(value - mean_value) <= {{ max_change | float }} * mean_value
-                {%- endif %}
-            ) as passed
-        from baselines
+            history_partitions < {{ min_history }} or value between lower_bound and upper_bound as passed
+        from bands
     )
 
     select * from final

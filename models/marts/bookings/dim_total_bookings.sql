@@ -11,6 +11,9 @@
 {%- set window = ds_window() %}
 {%- set first_ds = ds_shift(window.start_ds, -lookback) %}
 {%- set has_previous_total = is_incremental() and _partition_has_rows(this, ds_shift(first_ds, -1)) %}
+{%- if not has_previous_total %}
+    {%- do assert_history_is_published(ref('fct_booking_events'), 'bookings', first_ds) %}
+{%- endif %}
 
 -- depends_on: {{ ref('fct_booking_events') }}
 

@@ -5,5 +5,6 @@
 {{ collapse_change_log(
     changes=ref('stg_bookings__booking_changes'),
     entity_key='id_booking',
+    landing_source='bookings',
     image_columns=['id_listing', 'id_guest', 'booking_status', 'checkin_date', 'checkout_date', 'price_usd'],
 ) }}
