@@ -1,8 +1,10 @@
 {#-
-    Every non-null `column_name` of a fact row has a member in the dimension
-    snapshot `to` of the same ds, or of the next ds (a dimension row may land
-    a day after the fact that references it: until then the fact joins to the
-    unknown member). Rows outside the dimension's snapshot range are not judged.
+    Every non-null `column_name` of a fact row is a member of the dimension
+    `to` (a daily snapshot) by the next ds: a dimension row may land a day
+    after the fact that references it, or miss a day when its line was
+    rejected; until it is there, the fact joins to the unknown member. A key
+    the dimension has not seen by then is an orphan. Facts outside the
+    dimension's snapshot range are not judged.
 -#}
 {% test in_dimension_snapshot(model, column_name, to, field, ds_column='ds') %}
     with
@@ -15,34 +17,31 @@
         where {{ column_name }} is not null
     ),
 
-    members as (
+    first_seen as (
         select
-            ds,
-            {{ field }} as member_key
+            {{ field }} as member_key,
+            min(ds) as first_seen_ds
         from {{ to }}
+        group by {{ field }}
     ),
 
     snapshot_range as (
         select
             min(ds) as earliest_ds,
             max(ds) as latest_ds
-        from members
+        from {{ to }}
     )
 
     select facts.*
     from facts
     cross join snapshot_range
-    left join members as same_day
-        on
-            facts.ds = same_day.ds
-            and facts.member_key = same_day.member_key
-    left join members as next_day
-        on
-            next_day.ds = cast({{ dbt.dateadd('day', 1, 'facts.ds') }} as date)
-            and facts.member_key = next_day.member_key
+    left join first_seen
+        on facts.member_key = first_seen.member_key
     where
-        same_day.member_key is null
-        and next_day.member_key is null
+        (
+            first_seen.member_key is null
+            or first_seen.first_seen_ds > cast({{ dbt.dateadd('day', 1, 'facts.ds') }} as date)
+        )
         and facts.ds >= snapshot_range.earliest_ds
         and facts.ds < snapshot_range.latest_ds
 {% endtest %}

@@ -124,6 +124,7 @@ LINES = {
         ("e-view-dwell", event("e-view-dwell", "2025-03-01T20:00:00Z", anonymous_id="anon-2", url="https://stayhub.example/rooms/13"), "accepted", None),
         ("e-exit-dwell", event("e-exit-dwell", "2025-03-01T20:05:00Z", "page_exit", anonymous_id="anon-2", url="https://stayhub.example/rooms/13/", properties={"dwell_ms": 300000}), "accepted", None),
         ("e-late-listing", event("e-late-listing", "2025-03-01T21:00:00Z", url="https://stayhub.example/rooms/99"), "accepted", None),
+        ("e-orphan-listing", event("e-orphan-listing", "2025-03-01T22:00:00Z", url="https://stayhub.example/rooms/777"), "accepted", None),
     ],
     ("events", "2025-03-02"): [
         ("e-listing", event("e-listing", "2025-03-01T10:00:00Z", url="https://WWW.StayHub.example/rooms/%31%32/photos/?b=2&utm_source=news&utm_campaign=spring%20sale#top"), "duplicate", None),

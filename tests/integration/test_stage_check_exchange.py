@@ -89,12 +89,12 @@ def test_a_volume_spike_is_blocked(warehouse):
 
 def test_null_keys_are_blocked(warehouse):
     before = table_state(warehouse, "staging.stg_events__lines")
-    bad = [crafted_landing.event(None, "2025-03-07T10:00:00Z") for _ in range(8)]
-    good = [crafted_landing.event(f"e-good-{n}", "2025-03-07T11:00:00Z") for n in range(2)]
+    bad = [crafted_landing.event(None, "2025-03-07T10:00:00Z") for _ in range(24)]
+    good = [crafted_landing.event(f"e-good-{n}", "2025-03-07T11:00:00Z") for n in range(6)]
     land_day(warehouse.raw_root, "2025-03-07", events=bad + good)
     result = warehouse.dbt("run", "--select", "stg_events__lines", "--vars", '{ds: "2025-03-07"}', check=False)
     assert result.returncode != 0
-    assert "stg_events__lines ds=2025-03-07 check reject_rate_at_most_half (error): observed 0" in result.stdout
+    assert "stg_events__lines ds=2025-03-07 check reject_rate_at_most_half_of_20_or_more_lines (error): observed 0" in result.stdout
     assert table_state(warehouse, "staging.stg_events__lines") == before
 
 

@@ -22,6 +22,7 @@ def test_page_views_land_in_their_event_date_partition_once(crafted_warehouse):
         "e-logged-out": "2025-03-01",
         "e-view-dwell": "2025-03-01",
         "e-late-listing": "2025-03-01",
+        "e-orphan-listing": "2025-03-01",
         "e-next-day": "2025-03-02",
     }
 
@@ -146,3 +147,12 @@ def test_running_total_equals_a_full_scan(crafted_warehouse):
     )
     assert totals == scanned
     assert totals[-1] == ("2025-03-03", 1)
+
+
+def test_relationship_tests_flag_orphan_keys_and_tolerate_late_members(crafted_warehouse):
+    # Listing 99 lands a day after its page view (tolerated); listing 777 never lands (an orphan, warned).
+    result = crafted_warehouse.dbt("test", "--select", "test_name:in_dimension_snapshot")
+    outcomes = [line for line in result.stdout.splitlines() if "in_dimension_snapshot_" in line and (" PASS " in line or " WARN " in line)]
+    warned = [line for line in outcomes if " WARN 1 " in line]
+    assert len(outcomes) == 6
+    assert len(warned) == 1 and "fct_page_views_id_listing" in warned[0]

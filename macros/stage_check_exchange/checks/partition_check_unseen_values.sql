@@ -1,7 +1,8 @@
 {#-
     Check: values of `column` never seen in the trailing `trailing_partitions`
-    (default 7) published partitions before each ds (observed: how many
-    distinct new values). With no published history yet, nothing is unseen.
+    (default 7) partitions before each ds, published or staged in the same
+    run (observed: how many distinct new values). With no earlier partition
+    yet, nothing is unseen.
 -#}
 {% macro partition_check_unseen_values(stage, published, first_ds, last_ds, check) %}
     {%- set trailing = check.get('trailing_partitions', 7) | int -%}
@@ -16,16 +17,20 @@
         where {{ column }} is not null
     ),
 
-    {%- if published is not none %}
+    {#- The trailing partitions: published ones before the window, and the staged ones. -#}
     history as (
+        select * from staged_values
+        {%- if published is not none %}
+        union all
         select distinct
             ds,
             {{ column }} as value
         from {{ published }}
         where
             ds >= {{ ds_literal(ds_shift(first_ds, -trailing)) }}
-            and ds < {{ ds_literal(last_ds) }}
+            and ds < {{ ds_literal(first_ds) }}
             and {{ column }} is not null
+        {%- endif %}
     ),
 
     unseen as (
@@ -48,15 +53,6 @@
                     and history.ds >= cast({{ dbt.dateadd('day', -trailing, 'staged_values.ds') }} as date)
             )
     ),
-    {%- else %}
-    unseen as (
-        select
-            ds,
-            value
-        from staged_values
-        where 1 = 0
-    ),
-    {%- endif %}
 
     final as (
         select

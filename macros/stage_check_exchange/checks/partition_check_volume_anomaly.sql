@@ -1,7 +1,7 @@
 {#-
     Check: a partition's volume - `measure`, a SQL aggregate (default
     count(*)) - stays within a band around the trailing `trailing_partitions`
-    (default 7) published partitions: within `max_z_score` (default 3)
+    (default 7) partitions (published, or staged in the same run): within `max_z_score` (default 3)
     standard deviations of their mean, and, when `max_relative_change` is set,
     within that fraction of the mean. Needs `min_history` (default 3) trailing
     partitions; with fewer it passes.
@@ -29,19 +29,20 @@
             on days.ds = volume.ds
     ),
 
-    published_volume as (
+    {#- The trailing partitions: published ones before the window, and the staged ones. -#}
+    trailing_volume as (
+        select
+            ds,
+            value
+        from staged_volume
         {%- if published is not none %}
+        union all
         select
             ds,
             cast({{ measure }} as {{ dbt.type_float() }}) as value
         from {{ published }}
-        where ds >= {{ ds_literal(ds_shift(first_ds, -trailing)) }} and ds < {{ ds_literal(last_ds) }}
+        where ds >= {{ ds_literal(ds_shift(first_ds, -trailing)) }} and ds < {{ ds_literal(first_ds) }}
         group by ds
-        {%- else %}
-        select
-            cast(null as date) as ds,
-            cast(null as {{ dbt.type_float() }}) as value
-        where 1 = 0
         {%- endif %}
     ),
 
@@ -49,14 +50,14 @@
         select
             staged_volume.ds,
             staged_volume.value,
-            count(published_volume.value) as history_partitions,
-            avg(published_volume.value) as mean_value,
-            coalesce(stddev_samp(published_volume.value), 0) as stddev_value
+            count(trailing_volume.value) as history_partitions,
+            avg(trailing_volume.value) as mean_value,
+            coalesce(stddev_samp(trailing_volume.value), 0) as stddev_value
         from staged_volume
-        left join published_volume
+        left join trailing_volume
             on
-                published_volume.ds < staged_volume.ds
-                and published_volume.ds >= cast({{ dbt.dateadd('day', -trailing, 'staged_volume.ds') }} as date)
+                trailing_volume.ds < staged_volume.ds
+                and trailing_volume.ds >= cast({{ dbt.dateadd('day', -trailing, 'staged_volume.ds') }} as date)
         group by staged_volume.ds, staged_volume.value
     ),
 
