@@ -64,7 +64,7 @@ def staging_rows(duckdb_path: Path) -> int:
         tables = connection.sql(
             "select table_name from information_schema.tables where table_schema = 'staging' and table_type = 'BASE TABLE'"
         ).fetchall()
-        return sum(connection.execute(f"select count(*) from staging.{name}").fetchone()[0] for (name,) in tables)
+        return sum(connection.execute(f"select count(*) from staging.{name}").fetchall()[0][0] for (name,) in tables)
 
 
 @scenario("generate_default", "generate the default sample landing zone (60 days, all sources)")
@@ -119,7 +119,7 @@ def partition_rows(duckdb_path: Path, ds: str) -> int:
             "and (table_schema, table_name) in (select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE')"
         ).fetchall()
         return sum(
-            connection.execute(f"select count(*) from {schema}.{name} where ds = '{ds}'").fetchone()[0] for schema, name in tables
+            connection.execute(f"select count(*) from {schema}.{name} where ds = '{ds}'").fetchall()[0][0] for schema, name in tables
         )
 
 

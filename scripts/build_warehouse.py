@@ -48,7 +48,7 @@ def summarise(duckdb_path: Path) -> str:
         ).fetchall()
         lines.append(f"{'relation':<52} {'type':<6} {'rows':>12}")
         for schema, name, kind in relations:
-            rows = connection.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            rows = connection.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
             lines.append(f"{schema + '.' + name:<52} {'view' if kind == 'VIEW' else 'table':<6} {rows:>12,}")
         lines.append("")
         lines.append("Landing lines, all partitions:")

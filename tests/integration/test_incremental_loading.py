@@ -37,7 +37,7 @@ def table_differences(left_path, right_path, table: str) -> int:
         return connection.execute(
             f"select (select count(*) from (from {left} except all from {right}))"
             f" + (select count(*) from (from {right} except all from {left}))"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
 
 
 def checksum(warehouse, table: str):
