@@ -107,3 +107,12 @@ def dimension_history(snapshot, entity_key, attribute_columns, unknown_key=None)
 
 def assert_history_is_published(history_relation, landing_source, before_ds):
     return ""
+
+
+def landing_fields(source_name, fields):
+    columns = ", ".join(f"'x' as {column}" for column in fields.values())
+    return f"select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, true as is_json_object, {columns}"
+
+
+def cumulative_summary(subject, inputs, rolling_days=(7, 28)):
+    return f"select cast('2025-01-01' as date) as ds, 1 as {subject}"

@@ -24,6 +24,8 @@ PARTITIONED_MODELS = [
     "marts.fct_booking_events",
     "marts.fct_user_deactivations",
     "marts.dim_total_bookings",
+    "cumulative.cum_user_activity",
+    "cumulative.cum_listing_engagement",
 ]
 DAYS = ["2025-03-01", "2025-03-02", "2025-03-03"]
 

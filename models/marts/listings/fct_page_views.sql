@@ -4,7 +4,7 @@
     One row per page view of a listing or search page by a person,
     partitioned by ds = the UTC date of the view. m_dwell_ms is the time
     spent, from the first page_exit of the same page by the same browser
-    after the view (on the same or the next day).
+    after the view (on the same or the next day, when lookback_days >= 1).
 -#}
 
 {%- set lookback = partition_lookback_days() %}
@@ -41,8 +41,12 @@ exits_after_views as (
             views.anonymous_id = exits.anonymous_id
             and views.url_path = exits.url_path
             and views.event_at <= exits.event_at
-            and exits.event_date <= cast({{ dbt.dateadd('day', 1, 'views.event_date') }} as date)
-            {#- The exit too must have landed within the lookback of the view's partition. -#}
+            {#
+                The exit must be one the run that last writes the view's partition reads:
+                dated at most lookback_days (and one day) after the view, and landed
+                within lookback_days of the view's date.
+            #}
+            and exits.event_date <= cast({{ dbt.dateadd('day', [1, lookback] | min, 'views.event_date') }} as date)
             and exits.ds <= cast({{ dbt.dateadd('day', lookback, 'views.event_date') }} as date)
 ),
 

@@ -6,31 +6,14 @@
 
 with
 
-raw_lines as (
-    {{ read_landing_lines('assignments') }}
-),
-
-parsed as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        {{ json_parse_object('raw_line') }} as record
-    from raw_lines
-),
-
 fields as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        record is not null as is_json_object,
-        {{ json_get_text('record', 'experiment_key') }} as experiment_key,
-        {{ json_get_text('record', 'variant') }} as variant,
-        {{ json_get_text('record', 'user_id') }} as user_id_raw,
-        {{ json_get_text('record', 'assigned_at') }} as assigned_at_raw,
-        {{ json_get_text('record', 'platform') }} as platform
-    from parsed
+    {{ landing_fields('assignments', {
+        'experiment_key': 'experiment_key',
+        'variant': 'variant',
+        'user_id': 'user_id_raw',
+        'assigned_at': 'assigned_at_raw',
+        'platform': 'platform',
+    }) }}
 ),
 
 typed as (

@@ -5,36 +5,19 @@
 
 with
 
-raw_lines as (
-    {{ read_landing_lines('bookings') }}
-),
-
-parsed as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        {{ json_parse_object('raw_line') }} as record
-    from raw_lines
-),
-
 fields as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        record is not null as is_json_object,
-        {{ json_get_text('record', 'change_id') }} as change_id_raw,
-        {{ json_get_text('record', 'op') }} as op,
-        {{ json_get_text('record', 'changed_at') }} as changed_at_raw,
-        {{ json_get_text('record', 'booking_id') }} as booking_id_raw,
-        {{ json_get_text('record', 'listing_id') }} as listing_id_raw,
-        {{ json_get_text('record', 'guest_id') }} as guest_id_raw,
-        {{ json_get_text('record', 'status') }} as booking_status,
-        {{ json_get_text('record', 'checkin') }} as checkin_raw,
-        {{ json_get_text('record', 'checkout') }} as checkout_raw,
-        {{ json_get_text('record', 'price_usd') }} as price_usd_raw
-    from parsed
+    {{ landing_fields('bookings', {
+        'change_id': 'change_id_raw',
+        'op': 'op',
+        'changed_at': 'changed_at_raw',
+        'booking_id': 'booking_id_raw',
+        'listing_id': 'listing_id_raw',
+        'guest_id': 'guest_id_raw',
+        'status': 'booking_status',
+        'checkin': 'checkin_raw',
+        'checkout': 'checkout_raw',
+        'price_usd': 'price_usd_raw',
+    }) }}
 ),
 
 typed as (

@@ -9,36 +9,19 @@
 
 with
 
-raw_lines as (
-    {{ read_landing_lines('events') }}
-),
-
-parsed as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        {{ json_parse_object('raw_line') }} as record
-    from raw_lines
-),
-
 fields as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        record is not null as is_json_object,
-        {{ json_get_text('record', 'event_id') }} as event_id,
-        {{ json_get_text('record', 'event_ts') }} as event_ts_raw,
-        {{ json_get_text('record', 'event_type') }} as event_type,
-        {{ json_get_text('record', 'user_id') }} as user_id_raw,
-        {{ json_get_text('record', 'anonymous_id') }} as anonymous_id,
-        {{ json_get_text('record', 'platform') }} as platform,
-        {{ json_get_text('record', 'url') }} as url,
-        {{ json_get_text('record', 'referrer') }} as referrer,
-        {{ json_get_text('record', 'user_agent') }} as user_agent,
-        {{ json_get_text('record', 'properties') }} as properties_raw
-    from parsed
+    {{ landing_fields('events', {
+        'event_id': 'event_id',
+        'event_ts': 'event_ts_raw',
+        'event_type': 'event_type',
+        'user_id': 'user_id_raw',
+        'anonymous_id': 'anonymous_id',
+        'platform': 'platform',
+        'url': 'url',
+        'referrer': 'referrer',
+        'user_agent': 'user_agent',
+        'properties': 'properties_raw',
+    }) }}
 ),
 
 typed as (

@@ -5,34 +5,17 @@
 
 with
 
-raw_lines as (
-    {{ read_landing_lines('listings') }}
-),
-
-parsed as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        {{ json_parse_object('raw_line') }} as record
-    from raw_lines
-),
-
 fields as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        record is not null as is_json_object,
-        {{ json_get_text('record', 'listing_id') }} as listing_id_raw,
-        {{ json_get_text('record', 'host_id') }} as host_id_raw,
-        {{ json_get_text('record', 'market') }} as market_raw,
-        {{ json_get_text('record', 'room_type') }} as room_type_raw,
-        {{ json_get_text('record', 'capacity') }} as capacity_raw,
-        {{ json_get_text('record', 'nightly_price_usd') }} as nightly_price_usd_raw,
-        {{ json_get_text('record', 'created_at') }} as created_at_raw,
-        {{ json_get_text('record', 'is_active') }} as is_active_raw
-    from parsed
+    {{ landing_fields('listings', {
+        'listing_id': 'listing_id_raw',
+        'host_id': 'host_id_raw',
+        'market': 'market_raw',
+        'room_type': 'room_type_raw',
+        'capacity': 'capacity_raw',
+        'nightly_price_usd': 'nightly_price_usd_raw',
+        'created_at': 'created_at_raw',
+        'is_active': 'is_active_raw',
+    }) }}
 ),
 
 typed as (

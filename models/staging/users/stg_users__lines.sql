@@ -7,34 +7,17 @@
 
 with
 
-raw_lines as (
-    {{ read_landing_lines('users') }}
-),
-
-parsed as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        {{ json_parse_object('raw_line') }} as record
-    from raw_lines
-),
-
 fields as (
-    select
-        ds,
-        source_file,
-        raw_line,
-        record is not null as is_json_object,
-        {{ json_get_text('record', 'change_id') }} as change_id_raw,
-        {{ json_get_text('record', 'op') }} as op,
-        {{ json_get_text('record', 'changed_at') }} as changed_at_raw,
-        {{ json_get_text('record', 'user_id') }} as user_id_raw,
-        {{ json_get_text('record', 'email') }} as email,
-        {{ json_get_text('record', 'country') }} as country_raw,
-        {{ json_get_text('record', 'signup_at') }} as signup_at_raw,
-        {{ json_get_text('record', 'status') }} as user_status
-    from parsed
+    {{ landing_fields('users', {
+        'change_id': 'change_id_raw',
+        'op': 'op',
+        'changed_at': 'changed_at_raw',
+        'user_id': 'user_id_raw',
+        'email': 'email',
+        'country': 'country_raw',
+        'signup_at': 'signup_at_raw',
+        'status': 'user_status',
+    }) }}
 ),
 
 typed as (
