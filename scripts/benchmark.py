@@ -29,6 +29,7 @@ from typing import Callable
 import duckdb
 
 from scripts import generate_landing_zone
+from scripts.cumulative_full_scan import user_activity_full_scan_sql
 from scripts.warehouse import PROJECT_ROOT, dbt_vars, landed_range, run_dbt
 
 
@@ -185,6 +186,41 @@ def register_publish_scenario(mode: str, description: str) -> None:
 register_publish_scenario("stage_check_exchange", "republish the default sample's last 7 days: stage, check, exchange")
 register_publish_scenario("direct", "the same 7 days published directly (dbt delete+insert, no checks)")
 
+# --- issue: cumulative tables against a scan of the fact history -------------------
+
+
+def cumulative_db(workdir: Path) -> Path:
+    return workdir / "history" / "cumulative.duckdb"
+
+
+def setup_cumulative(workdir: Path) -> None:
+    ensure_history_sample(workdir)
+    if not cumulative_db(workdir).exists():
+        history_dbt(workdir, "cumulative", ["seed"])
+        history_dbt(workdir, "cumulative", ["run", "--vars", dbt_vars(start_ds=HISTORY_START, end_ds=history_day(max(HISTORY_LENGTHS)))])
+
+
+def run_cumulative_daily(workdir: Path) -> int:
+    day = history_day(max(HISTORY_LENGTHS))
+    # The daily path alone: yesterday's partition joined with today's facts.
+    history_dbt(workdir, "cumulative", ["run", "--select", "cum_user_activity", "--vars", json.dumps({"ds": day, "lookback_days": 0})])
+    with duckdb.connect(str(cumulative_db(workdir)), read_only=True) as connection:
+        return connection.execute(f"select count(*) from cumulative.cum_user_activity where ds = '{day}'").fetchall()[0][0]
+
+
+def run_cumulative_full_scan(workdir: Path) -> int:
+    day = history_day(max(HISTORY_LENGTHS))
+    with duckdb.connect(str(cumulative_db(workdir)), read_only=True) as connection:
+        return len(connection.execute(user_activity_full_scan_sql(f"select date '{day}' as ds")).fetchall())
+
+
+SCENARIOS["cumulative_daily_update_365"] = Scenario(
+    "cum_user_activity: one daily update (daily path) after 365 days of history", run_cumulative_daily, setup_cumulative
+)
+SCENARIOS["cumulative_full_scan_365"] = Scenario(
+    "the same day's numbers by scanning all 365 days of facts (DuckDB, no dbt start-up)", run_cumulative_full_scan, setup_cumulative
+)
+
 # (numerator, denominator): printed as ratios under the table.
 RATIOS = [
     ("full_refresh_history_30", "daily_run_history_30"),
@@ -192,6 +228,7 @@ RATIOS = [
     ("full_refresh_history_365", "daily_run_history_365"),
     ("daily_run_history_365", "daily_run_history_30"),
     ("publish_week_stage_check_exchange", "publish_week_direct"),
+    ("cumulative_full_scan_365", "cumulative_daily_update_365"),
 ]
 
 

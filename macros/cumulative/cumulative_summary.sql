@@ -14,7 +14,8 @@
     inputs: list of {relation, subject: the relation's subject column,
         where: optional SQL filter, counts_as_activity: bool (default true),
         metrics: [{name, expression, aggregations}]}; aggregations among
-        sum, count, min, max, first_ds, last_ds, rolling_sum (default [sum])
+        sum, count, min, max, first_ds, last_ds (the first and last ds on
+        which the metric's sum was not zero), rolling_sum (default [sum])
     rolling_days: the rolling windows, in days (default [7, 28]; at most 62)
 -#}
 {% macro cumulative_summary(subject, inputs, rolling_days=[7, 28]) -%}
@@ -236,10 +237,10 @@
         greatest({{ _previous('m_' ~ name ~ '_max', has_seed) }}, today.{{ name }}__max) as m_{{ name }}_max
         {%- endif %}
         {%- if 'first_ds' in metric.aggregations %},
-        coalesce({{ _previous(name ~ '_first_ds', has_seed) }}, case when today.{{ name }}__count > 0 then {{ ds_literal(ds) }} end) as {{ name }}_first_ds
+        coalesce({{ _previous(name ~ '_first_ds', has_seed) }}, case when today.{{ name }}__sum <> 0 then {{ ds_literal(ds) }} end) as {{ name }}_first_ds
         {%- endif %}
         {%- if 'last_ds' in metric.aggregations %},
-        case when today.{{ name }}__count > 0 then {{ ds_literal(ds) }} else {{ _previous(name ~ '_last_ds', has_seed) }} end as {{ name }}_last_ds
+        case when today.{{ name }}__sum <> 0 then {{ ds_literal(ds) }} else {{ _previous(name ~ '_last_ds', has_seed) }} end as {{ name }}_last_ds
         {%- endif %}
         {%- if 'rolling_sum' in metric.aggregations %}
         {%- set items = ['cast(coalesce(today.' ~ name ~ '__sum, 0) as ' ~ dbt.type_numeric() ~ ')'] %}
@@ -315,12 +316,12 @@
         {%- if 'first_ds' in metric.aggregations %},
         coalesce(
             {{ 'seed.' ~ name ~ '_first_ds' if has_seed else 'null' }},
-            min(case when daily.{{ name }}__count > 0 then grid.ds end) over running
+            min(case when daily.{{ name }}__sum <> 0 then grid.ds end) over running
         ) as {{ name }}_first_ds
         {%- endif %}
         {%- if 'last_ds' in metric.aggregations %},
         coalesce(
-            max(case when daily.{{ name }}__count > 0 then grid.ds end) over running,
+            max(case when daily.{{ name }}__sum <> 0 then grid.ds end) over running,
             {{ 'seed.' ~ name ~ '_last_ds' if has_seed else 'null' }}
         ) as {{ name }}_last_ds
         {%- endif %}
