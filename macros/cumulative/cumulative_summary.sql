@@ -24,7 +24,7 @@
     {%- set first_ds = ds_shift(window.start_ds, -partition_lookback_days()) -%}
     {%- set seed_ds = ds_shift(first_ds, -1) -%}
     {%- set width = rolling_days | max -%}
-    {%- set has_seed = is_incremental() and _partition_has_rows(this, seed_ds) -%}
+    {%- set has_seed = is_incremental() and partition_has_rows(this, seed_ds) -%}
     {%- if not has_seed -%}
         {%- for input in inputs -%}
             {%- do _cumulative_assert_no_history(input.relation, first_ds) -%}

@@ -1,17 +1,17 @@
 {#-
-    A select of every raw line of `source_name` in this run's ds window,
-    widened by `days_before` days: (ds, source_file, raw_line). Stops the run
+    A select of every raw line of `source_name` in this run's ds window:
+    (ds, source_file, raw_line). Stops the run
     with the source and ds named when a partition it needs is missing or has
     no _SUCCESS marker yet.
 -#}
-{% macro read_landing_lines(source_name, days_before=0) %}
+{% macro read_landing_lines(source_name) %}
     {#- Declares the lineage; the files are read below. -#}
     {%- set landing_table = source('landing', source_name) -%}
     {%- set files = [] -%}
     {%- if execute -%}
         {%- set window = ds_window() -%}
         {%- set partitions = landing_partitions(source_name) -%}
-        {%- for ds in ds_range(ds_shift(window.start_ds, -(days_before | int)), window.end_ds) -%}
+        {%- for ds in ds_range(window.start_ds, window.end_ds) -%}
             {%- set folder = landing_root() ~ '/' ~ source_name ~ '/ds=' ~ ds -%}
             {%- if ds not in partitions -%}
                 {{ exceptions.raise_compiler_error(

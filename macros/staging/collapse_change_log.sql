@@ -15,7 +15,7 @@
     {%- set window = ds_window() -%}
     {%- set day_before = ds_shift(window.start_ds, -1) -%}
     {%- set carried = [entity_key] + image_columns + ['changed_at'] -%}
-    {%- set has_previous_partition = is_incremental() and _partition_has_rows(this, day_before) -%}
+    {%- set has_previous_partition = is_incremental() and partition_has_rows(this, day_before) -%}
     {%- if not has_previous_partition -%}
         {%- do assert_history_is_published(changes, landing_source, window.start_ds) -%}
     {%- endif -%}
@@ -107,13 +107,3 @@
 
     select * from final
 {%- endmacro %}
-
-
-{#- Whether `relation` holds any row in partition `ds` (false before it exists). -#}
-{% macro _partition_has_rows(relation, ds) %}
-    {%- if not execute or load_relation(relation) is none -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set result = run_query("select count(*) from " ~ relation ~ " where ds = " ~ ds_literal(ds)) -%}
-    {{ return(result.columns[0].values()[0] > 0) }}
-{% endmacro %}

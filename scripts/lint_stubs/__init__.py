@@ -38,7 +38,7 @@ def missing_required_field_reason(fields):
     return "case when a is null then 'missing_required_field:a' end"
 
 
-def read_landing_lines(source_name, days_before=0):
+def read_landing_lines(source_name):
     return "select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line"
 
 
@@ -89,7 +89,7 @@ def partition_lookback_days():
     return 3
 
 
-def _partition_has_rows(relation, ds):
+def partition_has_rows(relation, ds):
     return False
 
 

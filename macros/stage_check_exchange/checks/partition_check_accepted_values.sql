@@ -9,7 +9,7 @@
         count(staged.ds) as observed_value,
         'values in ({{ check["values"] | join(", ") }})' as threshold,
         count(staged.ds) = 0 as passed
-    from ({{ _check_days(first_ds, last_ds) }}) as days
+    from ({{ ds_days(first_ds, last_ds) }}) as days
     left join {{ stage }} as staged
         on
             days.ds = staged.ds

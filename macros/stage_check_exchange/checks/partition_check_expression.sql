@@ -14,7 +14,7 @@
         count(staged.ds) as observed_value,
         'every row: {{ check.expression | replace("'", "''") }}' as threshold,
         count(staged.ds) = 0 as passed
-    from ({{ _check_days(first_ds, last_ds) }}) as days
+    from ({{ ds_days(first_ds, last_ds) }}) as days
     left join {{ stage }} as staged
         on
             days.ds = staged.ds
@@ -35,7 +35,7 @@
                 from {{ stage }} as staged
                 where staged.ds = check_days.ds
             ) as passed
-        from ({{ _check_days(first_ds, last_ds) }}) as check_days
+        from ({{ ds_days(first_ds, last_ds) }}) as check_days
     ) as days
     {%- else -%}
         {{ exceptions.raise_compiler_error(model.name ~ ": expression check scope must be row or partition, got '" ~ scope ~ "'") }}

@@ -5,7 +5,7 @@
         count(staged.ds) - count(staged.{{ check.column }}) as observed_value,
         '0 nulls in {{ check.column }}' as threshold,
         count(staged.ds) = count(staged.{{ check.column }}) as passed
-    from ({{ _check_days(first_ds, last_ds) }}) as days
+    from ({{ ds_days(first_ds, last_ds) }}) as days
     left join {{ stage }} as staged
         on days.ds = staged.ds
     group by days.ds

@@ -6,7 +6,7 @@
         count(staged.ds) as observed_value,
         '>= {{ min_rows }} rows' as threshold,
         count(staged.ds) >= {{ min_rows }} as passed
-    from ({{ _check_days(first_ds, last_ds) }}) as days
+    from ({{ ds_days(first_ds, last_ds) }}) as days
     left join {{ stage }} as staged
         on days.ds = staged.ds
     group by days.ds

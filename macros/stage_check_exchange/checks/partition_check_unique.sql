@@ -6,7 +6,7 @@
         coalesce(sum(repeated.row_count), 0) as observed_value,
         '0 repeated ({{ columns | join(", ") }})' as threshold,
         coalesce(sum(repeated.row_count), 0) = 0 as passed
-    from ({{ _check_days(first_ds, last_ds) }}) as days
+    from ({{ ds_days(first_ds, last_ds) }}) as days
     left join (
         select
             ds,

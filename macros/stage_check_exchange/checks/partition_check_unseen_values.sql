@@ -60,7 +60,7 @@
             count(unseen.value) as observed_value,
             'no {{ column }} unseen in the {{ trailing }} partitions before' as threshold,
             count(unseen.value) = 0 as passed
-        from ({{ _check_days(first_ds, last_ds) }}) as days
+        from ({{ ds_days(first_ds, last_ds) }}) as days
         left join unseen
             on days.ds = unseen.ds
         group by days.ds

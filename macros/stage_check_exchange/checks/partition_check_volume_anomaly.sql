@@ -18,7 +18,7 @@
         select
             days.ds,
             coalesce(volume.value, 0) as value
-        from ({{ _check_days(first_ds, last_ds) }}) as days
+        from ({{ ds_days(first_ds, last_ds) }}) as days
         left join (
             select
                 ds,

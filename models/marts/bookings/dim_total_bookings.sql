@@ -10,7 +10,7 @@
 {%- set lookback = partition_lookback_days() %}
 {%- set window = ds_window() %}
 {%- set first_ds = ds_shift(window.start_ds, -lookback) %}
-{%- set has_previous_total = is_incremental() and _partition_has_rows(this, ds_shift(first_ds, -1)) %}
+{%- set has_previous_total = is_incremental() and partition_has_rows(this, ds_shift(first_ds, -1)) %}
 {%- if not has_previous_total %}
     {%- do assert_history_is_published(ref('fct_booking_events'), 'bookings', first_ds) %}
 {%- endif %}
