@@ -189,21 +189,24 @@ register_publish_scenario("direct", "the same 7 days published directly (dbt del
 # --- issue: cumulative tables against a scan of the fact history -------------------
 
 
+CUMULATIVE_DB = "cumulative_history"
+
+
 def cumulative_db(workdir: Path) -> Path:
-    return workdir / "history" / "cumulative.duckdb"
+    return workdir / "history" / f"{CUMULATIVE_DB}.duckdb"
 
 
 def setup_cumulative(workdir: Path) -> None:
     ensure_history_sample(workdir)
     if not cumulative_db(workdir).exists():
-        history_dbt(workdir, "cumulative", ["seed"])
-        history_dbt(workdir, "cumulative", ["run", "--vars", dbt_vars(start_ds=HISTORY_START, end_ds=history_day(max(HISTORY_LENGTHS)))])
+        history_dbt(workdir, CUMULATIVE_DB, ["seed"])
+        history_dbt(workdir, CUMULATIVE_DB, ["run", "--vars", dbt_vars(start_ds=HISTORY_START, end_ds=history_day(max(HISTORY_LENGTHS)))])
 
 
 def run_cumulative_daily(workdir: Path) -> int:
     day = history_day(max(HISTORY_LENGTHS))
     # The daily path alone: yesterday's partition joined with today's facts.
-    history_dbt(workdir, "cumulative", ["run", "--select", "cum_user_activity", "--vars", json.dumps({"ds": day, "lookback_days": 0})])
+    history_dbt(workdir, CUMULATIVE_DB, ["run", "--select", "cum_user_activity", "--vars", json.dumps({"ds": day, "lookback_days": 0})])
     with duckdb.connect(str(cumulative_db(workdir)), read_only=True) as connection:
         return connection.execute(f"select count(*) from cumulative.cum_user_activity where ds = '{day}'").fetchall()[0][0]
 
@@ -292,11 +295,19 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-benchmark-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results = {}
+    failed = []
     for name in names:
-        print(f"-- {name}: setting up", flush=True)
-        run_in_child("setup", name, workdir)
-        print(f"-- {name}: running", flush=True)
-        results[name] = run_in_child("run", name, workdir)
+        try:
+            print(f"-- {name}: setting up", flush=True)
+            run_in_child("setup", name, workdir)
+            print(f"-- {name}: running", flush=True)
+            results[name] = run_in_child("run", name, workdir)
+        except SystemExit as error:
+            print(f"-- {error}", flush=True)
+            failed.append(name)
+            continue
+        result = results[name]
+        print(f"-- {name}: {result['seconds']:.1f} s, {result['peak_mib']:.0f} MiB, {result['rows']:,} rows", flush=True)
     table = format_table(results)
     print()
     print(table)
@@ -308,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
         args.write.parent.mkdir(parents=True, exist_ok=True)
         args.write.write_text(header + table + "\n")
         print(f"\nwritten to {args.write}")
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
