@@ -217,11 +217,30 @@ def run_cumulative_full_scan(workdir: Path) -> int:
         return len(connection.execute(user_activity_full_scan_sql(f"select date '{day}' as ds")).fetchall())
 
 
+def compiled_cumulative_sql(workdir: Path) -> Path:
+    return workdir / "history" / f"target_{CUMULATIVE_DB}" / "compiled" / "stayhub_warehouse" / "models" / "cumulative" / "cum_user_activity.sql"
+
+
+def setup_cumulative_sql(workdir: Path) -> None:
+    setup_cumulative(workdir)
+    day = history_day(max(HISTORY_LENGTHS))
+    history_dbt(workdir, CUMULATIVE_DB, ["compile", "--select", "cum_user_activity", "--vars", json.dumps({"ds": day, "lookback_days": 0})])
+
+
+def run_cumulative_sql(workdir: Path) -> int:
+    with duckdb.connect(str(cumulative_db(workdir)), read_only=True) as connection:
+        return len(connection.execute(compiled_cumulative_sql(workdir).read_text()).fetchall())
+
+
 SCENARIOS["cumulative_daily_update_365"] = Scenario(
     "cum_user_activity: one daily update (daily path) after 365 days of history", run_cumulative_daily, setup_cumulative
 )
 SCENARIOS["cumulative_full_scan_365"] = Scenario(
     "the same day's numbers by scanning all 365 days of facts (DuckDB, no dbt start-up)", run_cumulative_full_scan, setup_cumulative
+)
+
+SCENARIOS["cumulative_daily_sql_365"] = Scenario(
+    "the daily update's compiled SQL alone (DuckDB, no dbt start-up, no write)", run_cumulative_sql, setup_cumulative_sql
 )
 
 # (numerator, denominator): printed as ratios under the table.
@@ -232,6 +251,7 @@ RATIOS = [
     ("daily_run_history_365", "daily_run_history_30"),
     ("publish_week_stage_check_exchange", "publish_week_direct"),
     ("cumulative_full_scan_365", "cumulative_daily_update_365"),
+    ("cumulative_full_scan_365", "cumulative_daily_sql_365"),
 ]
 
 
