@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -91,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     print("  data quality   staging.stg_landing__data_quality_issues (bad optional values set to null)")
     print("  accounting     staging.stg_landing__line_accounting (lines read = staged + duplicate + rejected)")
     print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")
-    print(f"  next day       .venv/bin/dbt build --profiles-dir profiles --vars '{{ds: \"{end_ds}\"}}'")
+    next_ds = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
+    print(f"  next day       once ds={next_ds} has landed in every source:")
+    print(f"                 .venv/bin/dbt build --profiles-dir profiles --vars '{{ds: \"{next_ds}\"}}'")
     return 0
 
 
