@@ -116,3 +116,7 @@ def landing_fields(source_name, fields):
 
 def cumulative_summary(subject, inputs, rolling_days=(7, 28)):
     return f"select cast('2025-01-01' as date) as ds, 1 as {subject}"
+
+
+def landing_source_names():
+    return ["assignments", "bookings", "events", "listings", "users"]

@@ -3,7 +3,7 @@
     models, and returns every (source, ds) whose raw line count differs from
     the lines staged + counted as duplicates + rejected.
 -#}
-{%- set sources = ['assignments', 'bookings', 'events', 'listings', 'users'] %}
+{%- set sources = landing_source_names() %}
 
 with
 

@@ -2,7 +2,7 @@
 
 {#- Per source and landing ds: every line read is staged, a counted duplicate, or rejected. -#}
 
-{%- set sources = ['assignments', 'bookings', 'events', 'listings', 'users'] %}
+{%- set sources = landing_source_names() %}
 
 with
 

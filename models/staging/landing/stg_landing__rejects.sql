@@ -2,7 +2,7 @@
 
 {#- Every landed line that could not be used, with the source, ds, the raw line and the reason. -#}
 
-{%- set sources = ['assignments', 'bookings', 'events', 'listings', 'users'] %}
+{%- set sources = landing_source_names() %}
 
 with
 
