@@ -22,7 +22,6 @@ class DbtError(RuntimeError):
     def __init__(self, args: list[str], returncode: int, output: str):
         tail = "\n".join(output.strip().splitlines()[-25:])
         super().__init__(f"dbt {' '.join(args)} exited {returncode}:\n{tail}")
-        self.args_ = args
         self.returncode = returncode
         self.output = output
 
