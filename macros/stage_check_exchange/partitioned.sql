@@ -11,7 +11,9 @@
     3. exchange the window's partitions of production are replaced by the
                staged ones in one atomic step (exchange_partitions, dispatched
                per engine); a first build or --full-refresh swaps in a whole
-               new table the same way.
+               new table the same way. The same transaction replaces the
+               model's rows of those partitions in audit.partition_ledger
+               (macros/ledger): run, time, rows, check status, fingerprint.
 -#}
 {% materialization partitioned, default %}
     {%- set target_relation = this.incorporate(type='table') -%}
@@ -41,8 +43,9 @@
     {%- endif -%}
 
     {#- 3. Exchange. -#}
+    {%- set fingerprint = model_fingerprint(model.unique_id) -%}
     {{ log(model.name ~ ": checks passed, exchanging partitions " ~ first_ds ~ " .. " ~ window.end_ds ~ " into " ~ target_relation, info=true) }}
-    {#- One transaction: the exchange commits whole or not at all. -#}
+    {#- One transaction: the exchange and its ledger rows commit whole or not at all. -#}
     {%- if replace_whole_table -%}
         {%- call statement('main') -%}
             {{ replace_table_with_stage(target_relation, stage_relation, existing_relation) }}
@@ -53,6 +56,9 @@
             {{ exchange_partitions(target_relation, stage_relation, first_ds, window.end_ds) }}
         {%- endcall -%}
     {%- endif -%}
+    {%- call statement('partition_ledger') -%}
+        {{ partition_ledger_upsert(model.name, stage_relation, first_ds, window.end_ds, fingerprint, whole_table=replace_whole_table) }}
+    {%- endcall -%}
     {%- do adapter.commit() -%}
     {%- do adapter.drop_relation(stage_relation) -%}
 
