@@ -2,8 +2,15 @@
     The ds window of this run, as {'start_ds': 'YYYY-MM-DD', 'end_ds': 'YYYY-MM-DD'}.
     --vars '{ds: D}' is one partition, '{start_ds: S, end_ds: E}' an inclusive
     range; with neither, the latest ds that has landed in every landing source.
+    Inside a batch of dbt's microbatch (--vars '{publish_mode: microbatch}'),
+    the batch's ds instead.
 -#}
 {% macro ds_window() %}
+    {%- set batch_window = microbatch_batch_window() -%}
+    {%- if batch_window is not none -%}
+        {{ return(batch_window) }}
+    {%- endif -%}
+
     {%- set ds = _parse_ds_var('ds') -%}
     {%- set start_ds = _parse_ds_var('start_ds') -%}
     {%- set end_ds = _parse_ds_var('end_ds') -%}
