@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,10 +64,14 @@ def run_dbt(
     stream: bool = False,
     extra_env: dict | None = None,
     target_path: Path | str | None = None,
+    die_with_parent: bool = False,
 ) -> subprocess.CompletedProcess:
-    """Runs one dbt command in the project folder; raises DbtError when it fails and check is set."""
+    """Runs one dbt command in the project folder; raises DbtError when it fails and check is set.
+    With die_with_parent, dbt is killed when this process dies (Linux), so no orphan keeps writing."""
     dbt = Path(sys.executable).parent / "dbt"
     command = [str(dbt), *args]
+    if die_with_parent and shutil.which("setpriv"):
+        command = ["setpriv", "--pdeathsig", "KILL", *command]
     if target_path is not None:
         command += ["--target-path", str(target_path)]
     result = subprocess.run(

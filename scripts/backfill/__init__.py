@@ -1,0 +1,1 @@
+"""The backfill runner: python -m scripts.backfill --help."""

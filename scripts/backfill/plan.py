@@ -1,0 +1,273 @@
+"""The plan of a backfill: which models, in which levels, over which chunks.
+
+A job is a dbt selector. Its partitioned models are grouped in levels: a
+model's level comes after every partitioned model of the job it reads from,
+so each level reads finished upstream partitions for the whole range. Within
+a level, a model runs its chunks
+
+- in parallel when it reads no earlier partition of its own, or a bounded
+  number of them (`meta.depends_on_past: N`): a chunk then also rebuilds the
+  N days before it (warm-up) in its own database and keeps only its days;
+- in order when each partition builds on the one before
+  (`meta.depends_on_past: true`: snapshots, running totals, cumulative tables).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+
+from scripts.warehouse import PROJECT_ROOT, run_dbt
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    unique_id: str
+    relation: str  # schema.table
+    parents: tuple[str, ...]  # unique_ids of the nodes it reads
+    depends_on_past: int | bool  # 0, N own partitions before, or True (each builds on the one before)
+    lookback: int  # partitions before the window the model rewrites (late data)
+
+    @property
+    def sequential(self) -> bool:
+        return self.depends_on_past is True
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    start_ds: str
+    end_ds: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_ds}..{self.end_ds}"
+
+
+@dataclass
+class Level:
+    index: int
+    parallel: list[str] = field(default_factory=list)  # model names whose chunks run in parallel
+    sequential: list[str] = field(default_factory=list)  # model names whose chunks run in order
+    views: list[str] = field(default_factory=list)  # views of the job the level's models read through
+    warmup_days: int = 0  # days before a parallel chunk that it rebuilds and discards
+
+
+@dataclass
+class Plan:
+    select: str
+    start_ds: str
+    end_ds: str
+    days_per_chunk: int
+    parallelism: int
+    vars: dict
+    chunks: list[Chunk]
+    models: dict[str, Model]
+    levels: list[Level]
+    final_views: list[str]  # views of the job no partitioned model of it reads
+    downstream: list[str]  # models outside the job that read what it rebuilds
+    view_relations: dict[str, str] = field(default_factory=dict)  # every view of the job: name -> schema.table
+    publish: dict[str, list[str]] | None = None  # --stale: exactly these partitions per model
+
+    def publish_range(self, model: Model) -> tuple[str, str]:
+        """The partitions of `model` a range run of the job rewrites."""
+        return shift(self.start_ds, -model.lookback), self.end_ds
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Plan:
+        data = dict(data)
+        data["chunks"] = [Chunk(**chunk) for chunk in data["chunks"]]
+        data["models"] = {name: Model(**{**model, "parents": tuple(model["parents"])}) for name, model in data["models"].items()}
+        data["levels"] = [Level(**level) for level in data["levels"]]
+        return cls(**data)
+
+
+def shift(ds: str, days: int) -> str:
+    return (date.fromisoformat(ds) + timedelta(days=days)).isoformat()
+
+
+def days_between(start_ds: str, end_ds: str) -> list[str]:
+    count = (date.fromisoformat(end_ds) - date.fromisoformat(start_ds)).days + 1
+    return [shift(start_ds, offset) for offset in range(count)]
+
+
+def split_chunks(start_ds: str, end_ds: str, days_per_chunk: int) -> list[Chunk]:
+    days = days_between(start_ds, end_ds)
+    return [
+        Chunk(index, days[offset], days[min(offset + days_per_chunk, len(days)) - 1])
+        for index, offset in enumerate(range(0, len(days), days_per_chunk), start=1)
+    ]
+
+
+def project_vars() -> dict:
+    return yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text()).get("vars") or {}
+
+
+def _depends_on_past(name: str, value) -> int | bool:
+    if value is None or value is False:
+        return 0
+    if value is True or isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise SystemExit(f"Model {name}: meta.depends_on_past must be true or a whole number of days, got {value!r}")
+
+
+def selection_args(select: str) -> list[str]:
+    """dbt's arguments for a job: `selector:<name>` names a YAML selector, anything else is a --select."""
+    if select.startswith("selector:"):
+        return ["--selector", select.removeprefix("selector:")]
+    return ["--select", *select.split()]
+
+
+def select_models(select: str, job_vars: dict, raw_root: Path, duckdb_path: Path, target_path: Path) -> tuple[set[str], dict]:
+    """The unique_ids of the job's models, and dbt's manifest (for the whole graph)."""
+    result = run_dbt(
+        ["--quiet", "ls", *selection_args(select), "--resource-type", "model", "--output", "json", "--output-keys", "unique_id", "--vars", json.dumps(job_vars)],
+        raw_root,
+        duckdb_path,
+        target_path=target_path,
+    )
+    selected = {json.loads(line)["unique_id"] for line in result.stdout.splitlines() if line.startswith("{")}
+    if not selected:
+        raise SystemExit(f"The job selects no model: --select {select!r}")
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    return selected, manifest
+
+
+def build_plan(
+    select: str,
+    start_ds: str,
+    end_ds: str,
+    days_per_chunk: int,
+    parallelism: int,
+    job_vars: dict,
+    selected: set[str],
+    manifest: dict,
+) -> Plan:
+    nodes = manifest["nodes"]
+    lookback_days = int(job_vars.get("lookback_days", project_vars().get("lookback_days", 0)))
+    models: dict[str, Model] = {}
+    views: dict[str, dict] = {}
+    for unique_id in sorted(selected):
+        node = nodes[unique_id]
+        meta = node["config"].get("meta") or {}
+        if node["config"]["materialized"] == "partitioned":
+            models[node["name"]] = Model(
+                name=node["name"],
+                unique_id=unique_id,
+                relation=f"{node['schema']}.{node['alias']}",
+                parents=tuple(node["depends_on"]["nodes"]),
+                depends_on_past=_depends_on_past(node["name"], meta.get("depends_on_past")),
+                lookback=lookback_days if meta.get("rewrites_late_partitions") else 0,
+            )
+        else:
+            views[unique_id] = node
+    if not models:
+        raise SystemExit(
+            f"The job --select {select!r} has no partitioned model to backfill "
+            f"(it selects {', '.join(sorted(nodes[uid]['name'] for uid in selected))})."
+        )
+    by_id = {model.unique_id: model for model in models.values()}
+
+    def is_view(unique_id: str) -> bool:
+        return unique_id.startswith("model.") and nodes[unique_id]["config"]["materialized"] != "partitioned"
+
+    def job_parents(unique_id: str) -> tuple[set[str], set[str]]:
+        """Partitioned models of the job that `unique_id` reads, through any views, and the job's views on the way."""
+        partitioned, through, seen = set(), set(), set()
+        stack = list(nodes[unique_id]["depends_on"]["nodes"])
+        while stack:
+            parent = stack.pop()
+            if parent in by_id:
+                partitioned.add(parent)
+            elif is_view(parent) and parent not in seen:
+                seen.add(parent)
+                if parent in views:
+                    through.add(parent)
+                stack.extend(nodes[parent]["depends_on"]["nodes"])
+        return partitioned, through
+
+    level_of: dict[str, int] = {}
+
+    def level(unique_id: str) -> int:
+        if unique_id not in level_of:
+            partitioned, _ = job_parents(unique_id)
+            level_of[unique_id] = 1 + max((level(parent) for parent in partitioned), default=-1)
+        return level_of[unique_id]
+
+    levels: dict[int, Level] = {}
+    read_views: set[str] = set()
+    for model in models.values():
+        item = levels.setdefault(level(model.unique_id), Level(index=level(model.unique_id)))
+        (item.sequential if model.sequential else item.parallel).append(model.name)
+        if not model.sequential:
+            item.warmup_days = max(item.warmup_days, int(model.depends_on_past))
+        _, through = job_parents(model.unique_id)
+        read_views |= through
+        item.views = sorted(set(item.views) | {nodes[view]["name"] for view in through})
+    ordered = [levels[index] for index in sorted(levels)]
+    for position, item in enumerate(ordered):
+        item.index = position + 1
+        item.parallel.sort()
+        item.sequential.sort()
+
+    # Partitioned models outside the job that read its models, through any views.
+    children = manifest.get("child_map", {})
+    downstream, seen = set(), set()
+    stack = [child for model in models.values() for child in children.get(model.unique_id, [])]
+    while stack:
+        child = stack.pop()
+        if child in seen or not child.startswith("model.") or child in by_id:
+            continue
+        seen.add(child)
+        if is_view(child):
+            stack.extend(children.get(child, []))
+        else:
+            downstream.add(nodes[child]["name"])
+    return Plan(
+        select=select,
+        start_ds=start_ds,
+        end_ds=end_ds,
+        days_per_chunk=days_per_chunk,
+        parallelism=parallelism,
+        vars=job_vars,
+        chunks=split_chunks(start_ds, end_ds, days_per_chunk),
+        models=models,
+        levels=ordered,
+        final_views=sorted(nodes[view]["name"] for view in views if view not in read_views),
+        view_relations={node["name"]: f"{node['schema']}.{node['alias']}" for node in views.values()},
+        downstream=sorted(downstream),
+    )
+
+
+def describe(plan: Plan) -> str:
+    """The plan as a person reads it: chunks, levels and order, what each level waits for."""
+    days = len(days_between(plan.start_ds, plan.end_ds))
+    lines = [
+        f"Backfill of {plan.select!r}: ds {plan.start_ds} .. {plan.end_ds} ({days} days), "
+        f"{len(plan.chunks)} chunk(s) of up to {plan.days_per_chunk} days, parallelism {plan.parallelism}",
+    ]
+    if plan.vars:
+        lines.append(f"Job vars: {json.dumps(plan.vars, sort_keys=True)}")
+    lines.append("Chunks: " + ", ".join(f"{chunk.index}: {chunk.label}" for chunk in plan.chunks))
+    lines.append("Levels, each after the one before (a level reads the finished partitions of the levels above it):")
+    for level in plan.levels:
+        if level.parallel:
+            warmup = f", each chunk also rebuilds the {level.warmup_days} day(s) before it and keeps only its own" if level.warmup_days else ""
+            lines.append(f"  {level.index}. chunks in parallel, in separate databases{warmup}: {', '.join(level.parallel)}")
+        if level.sequential:
+            lines.append(f"  {level.index}. chunks in order (each partition builds on the one before): {', '.join(level.sequential)}")
+        if level.views:
+            lines.append(f"     through views: {', '.join(level.views)}")
+    if plan.final_views:
+        lines.append(f"Views of the job created in production after the swap when missing: {', '.join(plan.final_views)}")
+    return "\n".join(lines)

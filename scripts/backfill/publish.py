@@ -1,0 +1,336 @@
+"""The database side of a backfill on DuckDB: copy, merge, check, compare, swap.
+
+DuckDB lets one process write a database file. A backfill therefore builds
+away from production: into a copy (the build database), and, for chunks that
+run in parallel, into one more copy per chunk that is merged into the build
+database afterwards, in chunk order. Production is written once, by the swap:
+one transaction that replaces the backfilled partitions of every model and
+records them in the partition ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from scripts.backfill.plan import Chunk, Model, Plan, days_between, shift
+
+LEDGER = "audit.partition_ledger"
+CHECK_RESULTS = "audit.partition_check_results"
+BACKFILL_RUNS = "audit.backfill_runs"
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False):
+    try:
+        connection = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        raise SystemExit(f"Cannot open {path}{' read-only' if read_only else ''}: {error}. Is another process writing it?") from None
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def copy_database(source: Path, destination: Path) -> None:
+    """A consistent file copy: a read-only connection keeps writers out while it is taken."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.unlink(missing_ok=True)
+    Path(f"{destination}.wal").unlink(missing_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    with connect(source, read_only=True):
+        if Path(f"{source}.wal").exists():
+            shutil.copyfile(f"{source}.wal", f"{destination}.wal")
+        shutil.copyfile(source, partial)
+    os.replace(partial, destination)
+
+
+def table_exists(connection, relation: str, catalog: str | None = None) -> bool:
+    schema, table = relation.split(".")
+    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    parameters = [schema, table]
+    if catalog:
+        query += " and table_catalog = ?"
+        parameters.append(catalog)
+    return connection.execute(query, parameters).fetchone()[0] > 0
+
+
+def in_days(days: list[str]) -> str:
+    """A ds predicate for a set of days: a range when they are contiguous."""
+    if days == days_between(days[0], days[-1]):
+        return f"ds between date '{days[0]}' and date '{days[-1]}'"
+    return "ds in (" + ", ".join(f"date '{day}'" for day in days) + ")"
+
+
+def published_days(plan: Plan, model: Model) -> list[str]:
+    """The partitions of `model` the swap replaces: those a range run rewrites, or with --stale exactly the stale ones."""
+    if plan.publish is not None:
+        return sorted(plan.publish.get(model.name, []))
+    return days_between(*plan.publish_range(model))
+
+
+def kept_days(plan: Plan, model: Model, chunk: Chunk) -> list[str]:
+    """The partitions a chunk's run of `model` contributes: the ones it rewrites, within what the whole job rewrites."""
+    first, last = plan.publish_range(model)
+    return days_between(max(shift(chunk.start_ds, -model.lookback), first), chunk.end_ds)
+
+
+def _replace_partitions(connection, target: str, source: str, days: list[str], create_from: str | None = None) -> None:
+    if create_from is not None:
+        connection.execute(f"create schema if not exists {target.rsplit('.', 1)[0]}")
+        connection.execute(f"create table {target} as select * from {create_from} limit 0")
+    connection.execute(f"delete from {target} where {in_days(days)}")
+    connection.execute(f"insert into {target} by name select * from {source} where {in_days(days)}")
+
+
+def _copy_ledger_and_checks(connection, source_catalog: str, model: str, days: list[str], run_ids: list[str]) -> None:
+    """Moves the ledger rows and check results of `model` for `days`, as written by the runs `run_ids`."""
+    runs = ", ".join(f"'{run_id}'" for run_id in run_ids)
+    connection.execute(f"delete from {LEDGER} where model_name = '{model}' and {in_days(days)}")
+    connection.execute(
+        f"insert into {LEDGER} by name select * from {source_catalog}.{LEDGER} where model_name = '{model}' and {in_days(days)}"
+    )
+    connection.execute(
+        f"insert into {CHECK_RESULTS} by name select * from {source_catalog}.{CHECK_RESULTS} "
+        f"where model_name = '{model}' and {in_days(days)} and run_id in ({runs})"
+    )
+
+
+def merge_chunks(build_db: Path, plan: Plan, models: list[Model], chunk_dbs: list[tuple[Chunk, Path, str]]) -> None:
+    """Merges the parallel chunks of one level into the build database, in chunk order, one transaction per chunk.
+
+    A chunk's late-partition rewrites (the lookback days before it) replace
+    what the chunk before wrote for them, as they would in one range run.
+    """
+    with connect(build_db) as connection:
+        for chunk, path, run_id in chunk_dbs:
+            connection.execute(f"attach '{path}' as chunk_db (read_only)")
+            connection.execute("begin")
+            for model in models:
+                days = kept_days(plan, model, chunk)
+                exists = table_exists(connection, model.relation, catalog=Path(build_db).stem)
+                _replace_partitions(
+                    connection, model.relation, f"chunk_db.{model.relation}", days, create_from=None if exists else f"chunk_db.{model.relation}"
+                )
+                _copy_ledger_and_checks(connection, "chunk_db", model.name, days, [run_id])
+            connection.execute("commit")
+            connection.execute("detach chunk_db")
+
+
+def partition_rows(path: Path, relation: str, days: list[str]) -> int:
+    with connect(path, read_only=True) as connection:
+        if not table_exists(connection, relation):
+            return 0
+        return connection.execute(f"select count(*) from {relation} where {in_days(days)}").fetchone()[0]
+
+
+def sanity_problems(build_db: Path, plan: Plan, run_ids: list[str]) -> list[str]:
+    """What is wrong with the build before anything is swapped: a partition not built by this backfill,
+    a blocking check that failed, a ledger row count that does not match its partition."""
+    problems = []
+    runs = ", ".join(f"'{run_id}'" for run_id in run_ids) or "''"
+    with connect(build_db, read_only=True) as connection:
+        for model in plan.models.values():
+            days = published_days(plan, model)
+            if not days:
+                continue
+            built = dict(
+                connection.execute(
+                    f"select cast(ds as varchar), row_count from {LEDGER} where model_name = ? and {in_days(days)} and run_id in ({runs})",
+                    [model.name],
+                ).fetchall()
+            )
+            not_built = [day for day in days if day not in built]
+            if not_built:
+                problems.append(f"{model.name}: {len(not_built)} partition(s) not built by this backfill, first {not_built[0]}")
+                continue
+            actual = dict(
+                connection.execute(
+                    f"select cast(ds as varchar), count(*) from {model.relation} where {in_days(days)} group by 1"
+                ).fetchall()
+            )
+            mismatched = [day for day in days if actual.get(day, 0) != built[day]]
+            if mismatched:
+                problems.append(
+                    f"{model.name}: rows of ds={mismatched[0]} ({actual.get(mismatched[0], 0)}) differ from its ledger ({built[mismatched[0]]})"
+                )
+        failed = connection.execute(
+            f"select model_name, cast(ds as varchar), check_name from {CHECK_RESULTS} where status = 'fail' and run_id in ({runs}) order by all"
+        ).fetchall()
+        problems += [f"{model}: blocking check {check} failed on ds={ds}" for model, ds, check in failed]
+    return problems
+
+
+@dataclass
+class PartitionDiff:
+    ds: str
+    production_rows: int | None  # None: the partition does not exist in production
+    backfill_rows: int
+    measures: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)  # measures whose sum changed
+    content_changed: bool = False
+
+
+@dataclass
+class ModelDiff:
+    model: str
+    partitions: list[PartitionDiff]
+
+    @property
+    def new(self) -> list[PartitionDiff]:
+        return [p for p in self.partitions if p.production_rows is None]
+
+    @property
+    def changed(self) -> list[PartitionDiff]:
+        return [p for p in self.partitions if p.production_rows is not None and p.content_changed]
+
+
+def _partition_profile(connection, catalog: str, model: Model, days: list[str]) -> tuple[dict[str, tuple], list[str]]:
+    """Per ds: rows, a checksum of the whole rows, and the sum of every m_ measure."""
+    relation = f"{catalog}.{model.relation}"
+    if not table_exists(connection, model.relation, catalog=catalog):
+        return {}, []
+    columns = [
+        name
+        for name, kind in connection.execute(
+            "select column_name, data_type from information_schema.columns where table_catalog = ? and table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [catalog, *model.relation.split(".")],
+        ).fetchall()
+        if name.startswith("m_") and kind in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "REAL")
+        or name.startswith("m_") and kind.startswith("DECIMAL")
+    ]
+    sums = "".join(f", cast(sum({column}) as double)" for column in columns)
+    rows = connection.execute(
+        f"select cast(ds as varchar), count(*), sum(hash(t)){sums} from {relation} as t where {in_days(days)} group by 1"
+    ).fetchall()
+    return {row[0]: row[1:] for row in rows}, columns
+
+
+def compare_with_production(production_db: Path, build_db: Path, plan: Plan) -> list[ModelDiff]:
+    """For every partition the swap would replace: rows and measure sums in production and in the build."""
+    diffs = []
+    with duckdb.connect() as connection:
+        if Path(production_db).exists():
+            connection.execute(f"attach '{production_db}' as production (read_only)")
+        connection.execute(f"attach '{build_db}' as build (read_only)")
+        for model in plan.models.values():
+            days = published_days(plan, model)
+            if not days:
+                continue
+            built, columns = _partition_profile(connection, "build", model, days)
+            existing, existing_columns = _partition_profile(connection, "production", model, days) if Path(production_db).exists() else ({}, [])
+            partitions = []
+            for day in days:
+                after = built.get(day, (0, None) + (None,) * len(columns))
+                before = existing.get(day)
+                diff = PartitionDiff(day, None if before is None else before[0], after[0])
+                if before is not None:
+                    diff.content_changed = before[0] != after[0] or before[1] != after[1]
+                    before_sums = dict(zip(existing_columns, before[2:]))
+                    for column, value in zip(columns, after[2:]):
+                        if before_sums.get(column) != value:
+                            diff.measures[column] = (before_sums.get(column), value)
+                partitions.append(diff)
+            diffs.append(ModelDiff(model.name, partitions))
+    return diffs
+
+
+def _number(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def diff_report(backfill_id: str, diffs: list[ModelDiff], limit: int | None = None) -> str:
+    """The comparison as Markdown: a line per model, then every changed partition (at most `limit` per model)."""
+    lines = [
+        f"# Backfill {backfill_id}: what the swap changes in production",
+        "",
+        "| model | partitions | new | changed | unchanged | rows in production | rows after the swap |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for diff in diffs:
+        existing = [p for p in diff.partitions if p.production_rows is not None]
+        lines.append(
+            f"| {diff.model} | {len(diff.partitions)} | {len(diff.new)} | {len(diff.changed)} | {len(existing) - len(diff.changed)} "
+            f"| {sum(p.production_rows for p in existing):,} | {sum(p.backfill_rows for p in diff.partitions):,} |"
+        )
+    changed = [diff for diff in diffs if diff.changed]
+    if not changed:
+        lines += ["", "No existing partition changes."]
+    for diff in changed:
+        lines += ["", f"## {diff.model}: changed partitions", "", "| ds | rows: production → backfill | Δ rows | measures (sum): production → backfill |", "|---|---|---:|---|"]
+        shown = diff.changed if limit is None else diff.changed[:limit]
+        for partition in shown:
+            delta = partition.backfill_rows - partition.production_rows
+            measures = "; ".join(f"{name} {_number(old)} → {_number(new)}" for name, (old, new) in partition.measures.items()) or "same sums, other values"
+            lines.append(f"| {partition.ds} | {partition.production_rows:,} → {partition.backfill_rows:,} | {delta:+,} | {measures} |")
+        if len(shown) < len(diff.changed):
+            lines.append(f"| … {len(diff.changed) - len(shown)} more in the report file | | | |")
+    return "\n".join(lines)
+
+
+def already_swapped(production_db: Path, backfill_id: str) -> bool:
+    if not Path(production_db).exists():
+        return False
+    with connect(production_db, read_only=True) as connection:
+        if not table_exists(connection, BACKFILL_RUNS):
+            return False
+        return connection.execute(f"select count(*) from {BACKFILL_RUNS} where backfill_id = ?", [backfill_id]).fetchone()[0] > 0
+
+
+def swap_into_production(production_db: Path, build_db: Path, plan: Plan, backfill_id: str, run_ids: list[str]) -> dict[str, int]:
+    """Replaces the backfilled partitions of every model in production, records them in the ledger
+    (run_id = the backfill) and the backfill in audit.backfill_runs: all in one transaction."""
+    published: dict[str, int] = {}
+    with connect(production_db) as connection:
+        connection.execute(f"attach '{build_db}' as build (read_only)")
+        connection.execute("begin")
+        connection.execute("create schema if not exists audit")
+        connection.execute(
+            f"create table if not exists {BACKFILL_RUNS} (backfill_id varchar, job varchar, start_ds date, end_ds date, "
+            "partitions bigint, row_count bigint, swapped_at timestamp)"
+        )
+        for table in (LEDGER, CHECK_RESULTS):
+            if not table_exists(connection, table, catalog=Path(production_db).stem):
+                connection.execute(f"create table {table} as select * from build.{table} limit 0")
+        for model in plan.models.values():
+            days = published_days(plan, model)
+            if not days:
+                continue
+            exists = table_exists(connection, model.relation, catalog=Path(production_db).stem)
+            _replace_partitions(connection, model.relation, f"build.{model.relation}", days, create_from=None if exists else f"build.{model.relation}")
+            _copy_ledger_and_checks(connection, "build", model.name, days, run_ids)
+            connection.execute(
+                f"update {LEDGER} set run_id = ?, published_by = 'backfill', published_at = current_timestamp "
+                f"where model_name = ? and {in_days(days)}",
+                [backfill_id, model.name],
+            )
+            published[model.name] = connection.execute(
+                f"select count(*) from {model.relation} where {in_days(days)}"
+            ).fetchone()[0]
+        connection.execute(
+            f"insert into {BACKFILL_RUNS} values (?, ?, ?, ?, ?, ?, current_timestamp)",
+            [
+                backfill_id,
+                plan.select,
+                plan.start_ds,
+                plan.end_ds,
+                sum(len(published_days(plan, model)) for model in plan.models.values()),
+                sum(published.values()),
+            ],
+        )
+        connection.execute("commit")
+    return published
+
+
+def missing_relations(production_db: Path, relations: list[str]) -> list[str]:
+    if not Path(production_db).exists():
+        return list(relations)
+    with connect(production_db, read_only=True) as connection:
+        return [relation for relation in relations if not table_exists(connection, relation)]

@@ -1,0 +1,269 @@
+"""Runs a planned backfill: level by level, chunks in parallel or in order,
+then sanity checks, the comparison with production, and the swap.
+
+Every finished chunk is recorded in state.json before the next starts, so a
+killed backfill resumes at the first chunk not done; production is written
+only by the swap, whose transaction also records the backfill in
+audit.backfill_runs, so a backfill is never swapped twice.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from pathlib import Path
+
+from scripts.backfill import publish
+from scripts.backfill.plan import Chunk, Level, Plan, describe, shift
+from scripts.backfill.state import BackfillState, now
+from scripts.warehouse import DbtError, run_dbt
+
+
+class BackfillFailed(RuntimeError):
+    pass
+
+
+class Progress:
+    """One line: a bar of the chunks done, the rows they wrote, the time since start."""
+
+    def __init__(self, total: int, done: int, rows: int, stream=sys.stderr):
+        self.total, self.done, self.rows = total, done, rows
+        self.started = time.monotonic()
+        self.stream = stream
+        self.interactive = stream.isatty()
+        self.lock = threading.Lock()
+
+    def advance(self, rows: int, what: str) -> None:
+        with self.lock:
+            self.done += 1
+            self.rows += rows
+            self.show(what)
+
+    def show(self, what: str) -> None:
+        width = 30
+        filled = width * self.done // max(self.total, 1)
+        elapsed = int(time.monotonic() - self.started)
+        line = (
+            f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} chunks | {self.rows:,} rows"
+            f" | {elapsed // 60:02d}:{elapsed % 60:02d} elapsed | {what}"
+        )
+        if self.interactive:
+            self.stream.write("\r\033[K" + line)
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def parallel_task(level: Level, chunk: Chunk) -> str:
+    return f"L{level.index}-parallel-C{chunk.index}"
+
+
+def ordered_task(level: Level, chunk: Chunk) -> str:
+    return f"L{level.index}-ordered-C{chunk.index}"
+
+
+def task_count(plan: Plan) -> int:
+    return sum(len(plan.chunks) * (bool(level.parallel) + bool(level.sequential)) for level in plan.levels)
+
+
+class Runner:
+    def __init__(self, state: BackfillState, out=sys.stdout, err=sys.stderr):
+        self.state = state
+        self.plan = state.plan
+        self.raw_root = Path(state.data["raw_root"])
+        self.production = Path(state.data["duckdb_path"])
+        self.out, self.err = out, err
+        self.slots: queue.Queue[int] = queue.Queue()
+        for slot in range(self.plan.parallelism):
+            self.slots.put(slot)
+        self.state_lock = threading.Lock()
+        self.stop = threading.Event()
+        self.progress: Progress | None = None
+
+    def say(self, message: str) -> None:
+        print(message, file=self.out, flush=True)
+
+    # --- one dbt run ------------------------------------------------------------
+
+    def run_chunk(self, task: str, models: list[str], views: list[str], first_ds: str, last_ds: str, database: Path) -> str:
+        """dbt run of `models` (and the job's views they read through) for first_ds .. last_ds into `database`;
+        returns dbt's invocation id."""
+        if self.stop.is_set():
+            raise BackfillFailed(f"{task}: not started, an earlier chunk failed")
+        slot = self.slots.get()
+        try:
+            target = self.state.folder / "target" / f"slot{slot}"
+            (target / "run_results.json").unlink(missing_ok=True)
+            job_vars = {**self.plan.vars, "start_ds": first_ds, "end_ds": last_ds}
+            with self.state_lock:
+                attempts = self.state.data["tasks"].get(task, {}).get("attempts", 0) + 1
+                self.state.record_task(task, status="running", attempts=attempts, started_at=now(), window=[first_ds, last_ds])
+            run_dbt(
+                ["run", "--select", *models, *views, "--vars", json.dumps(job_vars)],
+                self.raw_root,
+                database,
+                target_path=target,
+                extra_env={"DBT_LOG_PATH": str(self.state.folder / "logs" / f"slot{slot}")},
+                die_with_parent=True,
+            )
+            return json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
+        except DbtError as error:
+            self.stop.set()
+            with self.state_lock:
+                self.state.record_task(task, status="failed", error=str(error))
+            raise BackfillFailed(f"{task} ({first_ds} .. {last_ds}) failed: {error}") from None
+        finally:
+            self.slots.put(slot)
+
+    def finish_task(self, task: str, invocation_id: str, rows: int, what: str) -> None:
+        with self.state_lock:
+            self.state.record_task(task, status="done", invocation_id=invocation_id, rows=rows, finished_at=now())
+        self.progress.advance(rows, what)
+
+    def chunk_rows(self, database: Path, models: list[str], chunk: Chunk) -> int:
+        return sum(
+            publish.partition_rows(database, self.plan.models[name].relation, publish.kept_days(self.plan, self.plan.models[name], chunk))
+            for name in models
+        )
+
+    # --- levels -----------------------------------------------------------------
+
+    def run_parallel_chunk(self, level: Level, chunk: Chunk) -> None:
+        task = parallel_task(level, chunk)
+        database = self.state.chunk_db(task)
+        first_ds = max(self.plan.start_ds, shift(chunk.start_ds, -level.warmup_days))
+        invocation_id = self.run_chunk(task, level.parallel, level.views, first_ds, chunk.end_ds, database)
+        self.finish_task(task, invocation_id, self.chunk_rows(database, level.parallel, chunk), f"level {level.index}, chunk {chunk.label}")
+
+    def run_ordered_chunks(self, level: Level) -> None:
+        for chunk in self.plan.chunks:
+            task = ordered_task(level, chunk)
+            if self.state.task_done(task):
+                continue
+            invocation_id = self.run_chunk(task, level.sequential, level.views, chunk.start_ds, chunk.end_ds, self.state.build_db)
+            self.finish_task(task, invocation_id, self.chunk_rows(self.state.build_db, level.sequential, chunk), f"level {level.index}, chunk {chunk.label} (in order)")
+
+    def run_level(self, level: Level) -> None:
+        if level.index in self.state.data["merged_levels"]:
+            return
+        pending = [chunk for chunk in self.plan.chunks if level.parallel and not self.state.task_done(parallel_task(level, chunk))]
+        # Every parallel chunk starts from the build database as the levels above left it.
+        for chunk in pending:
+            publish.copy_database(self.state.build_db, self.state.chunk_db(parallel_task(level, chunk)))
+        with ThreadPoolExecutor(max_workers=self.plan.parallelism) as pool:
+            futures = []
+            if level.sequential:
+                futures.append(pool.submit(self.run_ordered_chunks, level))
+            futures += [pool.submit(self.run_parallel_chunk, level, chunk) for chunk in pending]
+            wait(futures)
+        errors = [future.exception() for future in futures if future.exception() is not None]
+        if errors:
+            raise BackfillFailed(str(next((e for e in errors if "not started" not in str(e)), errors[0])))
+        if level.parallel:
+            merged = [
+                (chunk, self.state.chunk_db(parallel_task(level, chunk)), self.state.data["tasks"][parallel_task(level, chunk)]["invocation_id"])
+                for chunk in self.plan.chunks
+            ]
+            publish.merge_chunks(self.state.build_db, self.plan, [self.plan.models[name] for name in level.parallel], merged)
+        with self.state_lock:
+            self.state.data["merged_levels"].append(level.index)
+            self.state.save()
+        for chunk in self.plan.chunks:
+            shutil.rmtree(self.state.chunk_db(parallel_task(level, chunk)).parent, ignore_errors=True)
+
+    # --- the whole backfill -----------------------------------------------------------
+
+    def run_ids(self) -> list[str]:
+        return sorted({task["invocation_id"] for task in self.state.data["tasks"].values() if task.get("invocation_id")})
+
+    def execute(self, swap: bool = True) -> int:
+        state, plan = self.state, self.plan
+        started = time.monotonic()
+        with state.lock():
+            if state.phase == "swapped" or publish.already_swapped(self.production, state.backfill_id):
+                if state.phase != "swapped":
+                    state.set_phase("swapped")
+                self.say(f"Backfill {state.backfill_id} was already swapped into production; nothing to do.")
+                return 0
+            if not self.production.exists():
+                raise SystemExit(f"Production database {self.production} does not exist: run `dbt seed` first.")
+            done = sum(1 for task in state.data["tasks"].values() if task.get("status") == "done")
+            if done:
+                self.say(f"Resuming backfill {state.backfill_id}: {done} of {task_count(plan)} chunks already done.")
+            else:
+                self.say(describe(plan))
+            if not state.build_db.exists():
+                publish.copy_database(self.production, state.build_db)
+            state.set_phase("building")
+            rows = sum(task.get("rows", 0) for task in state.data["tasks"].values() if task.get("status") == "done")
+            self.progress = Progress(task_count(plan), done, rows, self.err)
+            try:
+                for level in plan.levels:
+                    self.run_level(level)
+            except BackfillFailed as error:
+                state.set_phase("failed", str(error))
+                self.say(f"\nBackfill {state.backfill_id} failed; production is unchanged.\n{error}")
+                self.say(f"Fix the cause, then resume it with: python -m scripts.backfill resume {state.backfill_id}")
+                return 1
+            built = time.monotonic()
+
+            problems = publish.sanity_problems(state.build_db, plan, self.run_ids())
+            if problems:
+                state.set_phase("failed", "; ".join(problems))
+                self.say(f"\nBackfill {state.backfill_id}: sanity checks failed, production is unchanged:\n  " + "\n  ".join(problems))
+                return 1
+            state.set_phase("built")
+            diffs = publish.compare_with_production(self.production, state.build_db, plan)
+            (state.folder / "diff.md").write_text(publish.diff_report(state.backfill_id, diffs) + "\n")
+            self.say("\n" + publish.diff_report(state.backfill_id, diffs, limit=10))
+            self.say(f"\nFull comparison: {state.folder / 'diff.md'}")
+            state.set_phase("compared")
+            compared = time.monotonic()
+            if not swap:
+                self.say(f"Checks passed; not swapped (--no-swap). Swap with: python -m scripts.backfill resume {state.backfill_id}")
+                return 0
+
+            published = publish.swap_into_production(self.production, state.build_db, plan, state.backfill_id, self.run_ids())
+            state.set_phase("swapped")
+            swapped = time.monotonic()
+            self.create_missing_views()
+            self.say(self.summary(published, started, built, compared, swapped))
+            shutil.rmtree(state.build_db.parent, ignore_errors=True)
+            return 0
+
+    def create_missing_views(self) -> None:
+        """Views of the job production lacks (a first backfill) are created there after the swap."""
+        relations = self.plan.view_relations
+        missing = [name for name in sorted(relations) if publish.missing_relations(self.production, [relations[name]])]
+        if missing:
+            run_dbt(
+                ["run", "--select", *missing, "--vars", json.dumps({**self.plan.vars, "ds": self.plan.end_ds})],
+                self.raw_root,
+                self.production,
+                target_path=self.state.folder / "target" / "views",
+                die_with_parent=True,
+            )
+            self.say(f"Created the views production lacked: {', '.join(missing)}")
+
+    def summary(self, published: dict[str, int], started: float, built: float, compared: float, swapped: float) -> str:
+        lines = [
+            "",
+            f"Backfill {self.state.backfill_id} swapped into production, in one transaction:",
+            "| model | partitions | rows |",
+            "|---|---:|---:|",
+        ]
+        for name, rows in published.items():
+            lines.append(f"| {name} | {len(publish.published_days(self.plan, self.plan.models[name]))} | {rows:,} |")
+        lines.append(
+            f"Took {swapped - started:.0f} s: chunks {built - started:.0f} s, checks and comparison {compared - built:.1f} s, swap {swapped - compared:.1f} s."
+        )
+        if self.plan.downstream:
+            lines.append(f"Downstream models not in this job read what it rebuilt: {', '.join(self.plan.downstream)}")
+        return "\n".join(lines)
