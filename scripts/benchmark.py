@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -243,6 +244,97 @@ SCENARIOS["cumulative_daily_sql_365"] = Scenario(
     "the daily update's compiled SQL alone (DuckDB, no dbt start-up, no write)", run_cumulative_sql, setup_cumulative_sql
 )
 
+# --- issue: backfills, five ways over the same range ---------------------------------
+
+BACKFILL_DAYS = 28
+BACKFILL_CHUNK_DAYS = 7
+# job name -> dbt selection arguments. The whole project cannot run as dbt microbatch (facts
+# and cumulative tables rewrite late partitions), so microbatch is compared on the selector
+# of the models it can build, and every other way runs that job too.
+BACKFILL_JOBS = {"project": ["--select", "fqn:*"], "mb_job": ["--selector", "microbatch_compatible"]}
+
+
+def backfill_db(workdir: Path, name: str) -> Path:
+    return workdir / "history" / name / "warehouse.duckdb"
+
+
+def backfill_range() -> tuple[str, str]:
+    return HISTORY_START, history_day(BACKFILL_DAYS)
+
+
+def backfill_rows(duckdb_path: Path) -> int:
+    start_ds, end_ds = backfill_range()
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        tables = connection.sql(
+            "select table_schema, table_name from information_schema.columns where column_name = 'ds' "
+            "and table_schema in ('staging', 'marts', 'cumulative') and (table_schema, table_name) in "
+            "(select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE')"
+        ).fetchall()
+        return sum(
+            connection.execute(f"select count(*) from {schema}.{name} where ds between '{start_ds}' and '{end_ds}'").fetchall()[0][0]
+            for schema, name in tables
+        )
+
+
+def register_backfill_scenario(job: str, way: str, description: str, run_way: Callable[[Path, Path, list[str]], None]) -> None:
+    name = f"backfill_{job}_{way}"
+    selection = BACKFILL_JOBS[job]
+
+    def setup(workdir: Path) -> None:
+        ensure_history_sample(workdir)
+        shutil.rmtree(backfill_db(workdir, name).parent, ignore_errors=True)
+        backfill_db(workdir, name).parent.mkdir(parents=True)
+        run_dbt(["seed"], history_raw_root(workdir), backfill_db(workdir, name), target_path=workdir / "history" / f"target_{name}")
+
+    def run(workdir: Path) -> int:
+        run_way(workdir, backfill_db(workdir, name), selection)
+        return backfill_rows(backfill_db(workdir, name))
+
+    SCENARIOS[name] = Scenario(description, run, setup)
+
+
+def backfill_dbt(workdir: Path, duckdb_path: Path, args: list[str]) -> None:
+    run_dbt(args, history_raw_root(workdir), duckdb_path, target_path=duckdb_path.parent / "target")
+
+
+def backfill_one_range_run(workdir: Path, duckdb_path: Path, selection: list[str]) -> None:
+    start_ds, end_ds = backfill_range()
+    backfill_dbt(workdir, duckdb_path, ["run", *selection, "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+
+
+def backfill_day_loop(workdir: Path, duckdb_path: Path, selection: list[str]) -> None:
+    for offset in range(BACKFILL_DAYS):
+        backfill_dbt(workdir, duckdb_path, ["run", *selection, "--vars", dbt_vars(ds=history_day(offset + 1))])
+
+
+def backfill_microbatch(workdir: Path, duckdb_path: Path, selection: list[str]) -> None:
+    start_ds, end_ds = backfill_range()
+    end_exclusive = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
+    backfill_dbt(
+        workdir,
+        duckdb_path,
+        ["run", *selection, "--vars", json.dumps({"publish_mode": "microbatch"}), "--event-time-start", start_ds, "--event-time-end", end_exclusive],
+    )
+
+
+def backfill_runner(parallelism: int) -> Callable[[Path, Path, list[str]], None]:
+    def run_way(workdir: Path, duckdb_path: Path, selection: list[str]) -> None:
+        start_ds, end_ds = backfill_range()
+        args = ["run", *selection, "--start-ds", start_ds, "--end-ds", end_ds, "--days-per-chunk", str(BACKFILL_CHUNK_DAYS)]
+        args += ["--parallelism", str(parallelism), "--raw-root", str(history_raw_root(workdir)), "--duckdb-path", str(duckdb_path)]
+        subprocess.run([sys.executable, "-m", "scripts.backfill", *args], cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
+
+    return run_way
+
+
+for _job in BACKFILL_JOBS:
+    _what = "every model" if _job == "project" else "the microbatch_compatible selector"
+    register_backfill_scenario(_job, "range_run", f"backfill {BACKFILL_DAYS} days of {_what}: one --vars range run", backfill_one_range_run)
+    register_backfill_scenario(_job, "day_loop", "the same, one dbt run per day", backfill_day_loop)
+    register_backfill_scenario(_job, "runner_serial", f"the same, backfill runner, {BACKFILL_CHUNK_DAYS}-day chunks, parallelism 1", backfill_runner(1))
+    register_backfill_scenario(_job, "runner_parallel", f"the same, backfill runner, {BACKFILL_CHUNK_DAYS}-day chunks, parallelism 2", backfill_runner(2))
+register_backfill_scenario("mb_job", "microbatch", "the same, dbt's microbatch strategy (one batch per day)", backfill_microbatch)
+
 # (numerator, denominator): printed as ratios under the table.
 RATIOS = [
     ("full_refresh_history_30", "daily_run_history_30"),
@@ -252,6 +344,10 @@ RATIOS = [
     ("publish_week_stage_check_exchange", "publish_week_direct"),
     ("cumulative_full_scan_365", "cumulative_daily_update_365"),
     ("cumulative_full_scan_365", "cumulative_daily_sql_365"),
+    *[(f"backfill_{job}_{way}", f"backfill_{job}_range_run") for job in BACKFILL_JOBS for way in ("day_loop", "runner_serial", "runner_parallel")],
+    ("backfill_project_runner_serial", "backfill_project_runner_parallel"),
+    ("backfill_mb_job_microbatch", "backfill_mb_job_range_run"),
+    ("backfill_mb_job_runner_serial", "backfill_mb_job_runner_parallel"),
 ]
 
 
