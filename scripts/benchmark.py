@@ -112,16 +112,18 @@ def history_dbt(workdir: Path, name: str, args: list[str]) -> None:
     run_dbt(args, history_raw_root(workdir), workdir / "history" / f"{name}.duckdb", target_path=workdir / "history" / f"target_{name}")
 
 
-def partition_rows(duckdb_path: Path, ds: str) -> int:
-    """Rows of every partitioned table in one ds."""
+def partition_rows(duckdb_path: Path, first_ds: str, last_ds: str | None = None, schemas: tuple[str, ...] = ("staging", "marts")) -> int:
+    """Rows of every partitioned table of `schemas` in first_ds .. last_ds (default: first_ds alone)."""
+    listed = ", ".join(f"'{schema}'" for schema in schemas)
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         tables = connection.sql(
             "select table_schema, table_name from information_schema.columns "
-            "where column_name = 'ds' and table_schema in ('staging', 'marts') "
+            f"where column_name = 'ds' and table_schema in ({listed}) "
             "and (table_schema, table_name) in (select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE')"
         ).fetchall()
         return sum(
-            connection.execute(f"select count(*) from {schema}.{name} where ds = '{ds}'").fetchall()[0][0] for schema, name in tables
+            connection.execute(f"select count(*) from {schema}.{name} where ds between '{first_ds}' and '{last_ds or first_ds}'").fetchall()[0][0]
+            for schema, name in tables
         )
 
 
@@ -262,20 +264,6 @@ def backfill_range() -> tuple[str, str]:
     return HISTORY_START, history_day(BACKFILL_DAYS)
 
 
-def backfill_rows(duckdb_path: Path) -> int:
-    start_ds, end_ds = backfill_range()
-    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        tables = connection.sql(
-            "select table_schema, table_name from information_schema.columns where column_name = 'ds' "
-            "and table_schema in ('staging', 'marts', 'cumulative') and (table_schema, table_name) in "
-            "(select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE')"
-        ).fetchall()
-        return sum(
-            connection.execute(f"select count(*) from {schema}.{name} where ds between '{start_ds}' and '{end_ds}'").fetchall()[0][0]
-            for schema, name in tables
-        )
-
-
 def register_backfill_scenario(job: str, way: str, description: str, run_way: Callable[[Path, Path, list[str]], None]) -> None:
     name = f"backfill_{job}_{way}"
     selection = BACKFILL_JOBS[job]
@@ -288,7 +276,7 @@ def register_backfill_scenario(job: str, way: str, description: str, run_way: Ca
 
     def run(workdir: Path) -> int:
         run_way(workdir, backfill_db(workdir, name), selection)
-        return backfill_rows(backfill_db(workdir, name))
+        return partition_rows(backfill_db(workdir, name), *backfill_range(), schemas=("staging", "marts", "cumulative"))
 
     SCENARIOS[name] = Scenario(description, run, setup)
 

@@ -116,7 +116,10 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
     warehouse = warehouse_on(tmp_path, landing)
     warehouse.dbt("seed")
     process = subprocess.Popen(
-        backfill_command(warehouse, "run", "--select", "fqn:*", "--start-ds", START, "--end-ds", END, "--days-per-chunk", "3", "--parallelism", "2"),
+        backfill_command(
+            warehouse, "run", "--select", "fqn:*", "--start-ds", START, "--end-ds", END, "--days-per-chunk", "3", "--parallelism", "2",
+            "--vars", "{lookback_days: 3}",
+        ),
         cwd=PROJECT_ROOT,
         env=dbt_env(warehouse.raw_root, warehouse.duckdb_path),
         stdout=subprocess.DEVNULL,
@@ -144,6 +147,8 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
     assert warehouse.scalar("select count(*) from information_schema.tables where table_schema in ('staging', 'marts', 'cumulative')") == 0
 
     result = backfill(warehouse, "resume")
+    # The retry keeps the original job: selection, dates and vars.
+    assert f"Backfill {state['backfill_id']}: 'fqn:*', ds {START} .. {END}, vars {{\"lookback_days\": 3}}" in result.stdout
     assert f"Resuming backfill {state['backfill_id']}: {len(done)} of 10 chunks already done." in result.stdout
     resumed = json.loads((folder / "state.json").read_text())
     assert resumed["phase"] == "swapped"
