@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.warehouse import duckdb_path_from_env, landed_range, raw_root_from_env, run_dbt
+from scripts.warehouse import ds_range, duckdb_path_from_env, landed_range, raw_root_from_env, run_dbt
 
 STATES = ("missing", "stale", "current")
 
@@ -117,12 +117,6 @@ def _ledger_rows(duckdb_path: Path, models: list[str], start_ds: str, end_ds: st
             [start_ds, end_ds, models],
         ).fetchall()
     return {(model, ds): (run_id, published_at, fingerprint) for model, ds, run_id, published_at, fingerprint in rows}
-
-
-def ds_range(start_ds: str, end_ds: str) -> list[str]:
-    """Every ds from start_ds to end_ds inclusive."""
-    start, end = date.fromisoformat(start_ds), date.fromisoformat(end_ds)
-    return [(start + timedelta(days=offset)).isoformat() for offset in range((end - start).days + 1)]
 
 
 def ranges(days: list[str]) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +86,17 @@ def run_dbt(
     if check and result.returncode != 0:
         raise DbtError(args, result.returncode, result.stdout or "")
     return result
+
+
+def ds_shift(ds: str, days: int) -> str:
+    """A YYYY-MM-DD ds moved by a whole number of days."""
+    return (date.fromisoformat(ds) + timedelta(days=days)).isoformat()
+
+
+def ds_range(start_ds: str, end_ds: str) -> list[str]:
+    """Every ds from start_ds to end_ds inclusive."""
+    count = (date.fromisoformat(end_ds) - date.fromisoformat(start_ds)).days + 1
+    return [ds_shift(start_ds, offset) for offset in range(count)]
 
 
 def landed_partitions(raw_root: Path | str) -> dict[str, set[str]]:

@@ -24,10 +24,10 @@ from pathlib import Path
 import yaml
 
 from scripts.backfill import publish
-from scripts.backfill.plan import Plan, build_plan, days_between, describe, select_models, shift
+from scripts.backfill.plan import Plan, build_plan, describe, select_models
 from scripts.backfill.runner import Runner
 from scripts.backfill.state import BackfillState, backfills_root
-from scripts.warehouse import duckdb_path_from_env, landed_partitions, landed_range, raw_root_from_env
+from scripts.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_partitions, landed_range, raw_root_from_env
 
 
 def iso_date(text: str) -> str:
@@ -142,7 +142,7 @@ def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str
     reads: dict[str, str] = {}
     landed = landed_partitions(raw_root)
     for model in plan.models.values():
-        first = shift(plan.start_ds, -(model.lookback + (0 if model.sequential else int(model.depends_on_past)) + 1))
+        first = ds_shift(plan.start_ds, -(model.lookback + (0 if model.sequential else int(model.depends_on_past)) + 1))
         for parent in model.parents:
             if parent in job_ids:
                 continue
@@ -150,7 +150,7 @@ def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str
                 source = parent.rsplit(".", 1)[-1]
                 files = [
                     path
-                    for day in days_between(first, plan.end_ds)
+                    for day in ds_range(first, plan.end_ds)
                     if day in landed.get(source, set())
                     for path in (raw_root / source / f"ds={day}").glob("*.jsonl.gz")
                 ]

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
 
-from scripts.warehouse import PROJECT_ROOT, run_dbt
+from scripts.warehouse import PROJECT_ROOT, ds_range, ds_shift, run_dbt
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class Plan:
 
     def publish_range(self, model: Model) -> tuple[str, str]:
         """The partitions of `model` a range run of the job rewrites."""
-        return shift(self.start_ds, -model.lookback), self.end_ds
+        return ds_shift(self.start_ds, -model.lookback), self.end_ds
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -90,17 +89,8 @@ class Plan:
         return cls(**data)
 
 
-def shift(ds: str, days: int) -> str:
-    return (date.fromisoformat(ds) + timedelta(days=days)).isoformat()
-
-
-def days_between(start_ds: str, end_ds: str) -> list[str]:
-    count = (date.fromisoformat(end_ds) - date.fromisoformat(start_ds)).days + 1
-    return [shift(start_ds, offset) for offset in range(count)]
-
-
 def split_chunks(start_ds: str, end_ds: str, days_per_chunk: int) -> list[Chunk]:
-    days = days_between(start_ds, end_ds)
+    days = ds_range(start_ds, end_ds)
     return [
         Chunk(index, days[offset], days[min(offset + days_per_chunk, len(days)) - 1])
         for index, offset in enumerate(range(0, len(days), days_per_chunk), start=1)
@@ -251,7 +241,7 @@ def build_plan(
 
 def describe(plan: Plan) -> str:
     """The plan as a person reads it: chunks, levels and order, what each level waits for."""
-    days = len(days_between(plan.start_ds, plan.end_ds))
+    days = len(ds_range(plan.start_ds, plan.end_ds))
     lines = [
         f"Backfill of {plan.select!r}: ds {plan.start_ds} .. {plan.end_ds} ({days} days), "
         f"{len(plan.chunks)} chunk(s) of up to {plan.days_per_chunk} days, parallelism {plan.parallelism}",

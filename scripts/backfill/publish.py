@@ -18,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.backfill.plan import Chunk, Model, Plan, days_between, shift
+from scripts.backfill.plan import Chunk, Model, Plan
+from scripts.warehouse import ds_range, ds_shift
 
 LEDGER = "audit.partition_ledger"
 CHECK_RESULTS = "audit.partition_check_results"
@@ -62,7 +63,7 @@ def table_exists(connection, relation: str, catalog: str | None = None) -> bool:
 
 def in_days(days: list[str]) -> str:
     """A ds predicate for a set of days: a range when they are contiguous."""
-    if days == days_between(days[0], days[-1]):
+    if days == ds_range(days[0], days[-1]):
         return f"ds between date '{days[0]}' and date '{days[-1]}'"
     return "ds in (" + ", ".join(f"date '{day}'" for day in days) + ")"
 
@@ -71,13 +72,13 @@ def published_days(plan: Plan, model: Model) -> list[str]:
     """The partitions of `model` the swap replaces: those a range run rewrites, or with --stale exactly the stale ones."""
     if plan.publish is not None:
         return sorted(plan.publish.get(model.name, []))
-    return days_between(*plan.publish_range(model))
+    return ds_range(*plan.publish_range(model))
 
 
 def kept_days(plan: Plan, model: Model, chunk: Chunk) -> list[str]:
     """The partitions a chunk's run of `model` contributes: the ones it rewrites, within what the whole job rewrites."""
     first, last = plan.publish_range(model)
-    return days_between(max(shift(chunk.start_ds, -model.lookback), first), chunk.end_ds)
+    return ds_range(max(ds_shift(chunk.start_ds, -model.lookback), first), chunk.end_ds)
 
 
 def _replace_partitions(connection, target: str, source: str, days: list[str], create_from: str | None = None) -> None:

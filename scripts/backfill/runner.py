@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from scripts.backfill import publish
-from scripts.backfill.plan import Chunk, Level, Plan, describe, shift
+from scripts.backfill.plan import Chunk, Level, Plan, describe
 from scripts.backfill.state import BackfillState, now
-from scripts.warehouse import DbtError, run_dbt
+from scripts.warehouse import DbtError, ds_shift, run_dbt
 
 
 class BackfillFailed(RuntimeError):
@@ -138,7 +138,7 @@ class Runner:
     def run_parallel_chunk(self, level: Level, chunk: Chunk) -> None:
         task = parallel_task(level, chunk)
         database = self.state.chunk_db(task)
-        first_ds = max(self.plan.start_ds, shift(chunk.start_ds, -level.warmup_days))
+        first_ds = max(self.plan.start_ds, ds_shift(chunk.start_ds, -level.warmup_days))
         invocation_id = self.run_chunk(task, level.parallel, level.views, first_ds, chunk.end_ds, database)
         self.finish_task(task, invocation_id, self.chunk_rows(database, level.parallel, chunk), f"level {level.index}, chunk {chunk.label}")
 
