@@ -186,7 +186,7 @@ def test_a_backfill_that_changes_production_shows_the_diff_then_swaps(tmp_path, 
     untouched = partition_fingerprints(warehouse, "marts.dim_listings")
     before = partition_fingerprints(warehouse, "staging.stg_events__lines")
 
-    result = backfill(warehouse, "run", "--select", "stg_events__lines+", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "2")
+    result = backfill(warehouse, "run", "--select", "stg_events__lines fct_page_views", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "3")
     out = result.stdout
     assert "## stg_events__lines: changed partitions" in out
     rows = before["2025-01-04"][0]
@@ -269,7 +269,7 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
     assert "Total: 0 missing, 10 stale" in listing
     assert [line.split()[0] for line in listing.splitlines() if " stale " in line] == sorted(stale)
 
-    out = in_project("scripts.backfill", "run", "--stale", "--days-per-chunk", "3")
+    out = in_project("scripts.backfill", "run", "--stale", "--days-per-chunk", "5")
     assert "Stale or missing partitions: 10 in 2 model(s)." in out
     backfill_id = warehouse.scalar("select backfill_id from audit.backfill_runs")
     ledger_after = {row[:2]: row[2:] for row in warehouse.query("select model_name, cast(ds as varchar), run_id, fingerprint from audit.partition_ledger")}
