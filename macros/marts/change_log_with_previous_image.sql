@@ -1,13 +1,16 @@
 {#-
-    The changes landed in the run window (widened by landing_days_before),
-    each with the image the entity had just before it (previous_<column>),
+    The changes landed in the run window (widened by landing_days_before
+    before it and landing_days_after after it, for late changes of the
+    window's dates that later runs have already staged),
+    each with the image the entity had just before it (previous_<column>,
+    previous_change_id; previous_op is null when that image is the snapshot's),
     taken from the previous change or, for the first change read, from the
     snapshot partition the day before the first landing ds read.
 
     changes: CDC relation (ds = landing ds, change_id, op, changed_at, entity_key, image_columns)
     snapshot: daily snapshot of the same entity (ds, entity_key, image_columns, last_change_id)
 -#}
-{% macro change_log_with_previous_image(changes, snapshot, entity_key, image_columns, landing_days_before=0) -%}
+{% macro change_log_with_previous_image(changes, snapshot, entity_key, image_columns, landing_days_before=0, landing_days_after=0) -%}
     {%- set window = ds_window() -%}
     {%- set first_landing_ds = ds_shift(window.start_ds, -(landing_days_before | int)) -%}
     with
@@ -33,7 +36,7 @@
             {{ entity_key }},
             {{ image_columns | join(', ') }}
         from {{ changes }}
-        where {{ ds_in_window('ds', days_before=landing_days_before) }}
+        where {{ ds_in_window('ds', days_before=landing_days_before, days_after=landing_days_after) }}
     ),
 
     sequenced as (
@@ -42,7 +45,8 @@
             {%- for column in image_columns %}
             lag({{ column }}) over (partition by {{ entity_key }} order by change_id) as previous_{{ column }},
             {%- endfor %}
-            lag(op) over (partition by {{ entity_key }} order by change_id) as previous_op
+            lag(op) over (partition by {{ entity_key }} order by change_id) as previous_op,
+            lag(change_id) over (partition by {{ entity_key }} order by change_id) as previous_change_id
         from (
             select * from state_before
             union all

@@ -29,7 +29,7 @@
     {%- if found.rewrites_late_partitions -%}
         {{ exceptions.raise_compiler_error(
             "Cannot build " ~ found.rewrites_late_partitions | sort | join(', ') ~ " with publish_mode microbatch: they set"
-            ~ " meta.rewrites_late_partitions, so each run rewrites the " ~ var('lookback_days', 3) ~ " partitions before"
+            ~ " meta.rewrites_late_partitions, so each run rewrites the " ~ var('lookback_days') ~ " partitions before"
             ~ " its window with late events landed after them, while a dbt microbatch batch reads data only up to its own ds:"
             ~ " the numbers would differ. Build them without publish_mode microbatch, by a range run (dbt build --select "
             ~ found.rewrites_late_partitions | sort | join(' ') ~ " --vars '{start_ds: YYYY-MM-DD, end_ds: YYYY-MM-DD}') or the"

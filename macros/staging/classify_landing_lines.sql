@@ -5,14 +5,16 @@
     or in the published partitions just before it) or 'accepted'. Deliveries
     are ordered by ds, file and line, so daily runs and one range run
     classify every line alike; with dedup_lookback_days = 0 a key is unique
-    within each ds only.
+    within each ds only, and with dedup_lookback_days = none an earlier
+    delivery in any partition makes a duplicate, however late.
 
     validated_cte: a CTE with ds, source_file, raw_line, reject_reason.
     dedup_key: SQL text expression identifying one delivered record.
 -#}
 {% macro classify_landing_lines(validated_cte, dedup_key, dedup_lookback_days=0) -%}
     {%- set window = ds_window() -%}
-    {%- set lookback = dedup_lookback_days | int -%}
+    {%- set unbounded = dedup_lookback_days is none -%}
+    {%- set lookback = 0 if unbounded else dedup_lookback_days | int -%}
     with
 
     numbered as (
@@ -33,7 +35,7 @@
             line_occurrence
         from numbered
         where reject_reason is null
-        {%- if is_incremental() and lookback > 0 %}
+        {%- if is_incremental() and (unbounded or lookback > 0) %}
 
         union all
 
@@ -46,8 +48,12 @@
         from {{ this }}
         where
             line_status in ('accepted', 'duplicate')
+            {%- if unbounded %}
+            and ds < {{ ds_literal(window.start_ds) }}
+            {%- else %}
             and ds between {{ ds_literal(ds_shift(window.start_ds, -lookback)) }}
             and {{ ds_literal(ds_shift(window.start_ds, -1)) }}
+            {%- endif %}
         {%- endif %}
     ),
 
@@ -65,8 +71,12 @@
         numbered.*,
         case
             when numbered.reject_reason is not null then 'rejected'
+            {%- if unbounded %}
+            when previous_deliveries.previous_delivery_ds is not null then 'duplicate'
+            {%- else %}
             when previous_deliveries.previous_delivery_ds
                 >= cast({{ dbt.dateadd('day', -lookback, 'numbered.ds') }} as date) then 'duplicate'
+            {%- endif %}
             else 'accepted'
         end as line_status
     from numbered

@@ -10,6 +10,7 @@
         {
             'relation': ref('fct_page_views'),
             'subject': 'id_listing',
+            'where': "dim_page_type = 'listing'",
             'metrics': [{'name': 'views', 'expression': 'm_page_views', 'aggregations': ['sum', 'rolling_sum']}],
         },
         {

@@ -1,9 +1,12 @@
 {#-
     Per-user activity and churn features, one row per user per ds from the
-    user's first page view or booking: days since first and last visit,
-    active days in the last 7 and 28 days, page views and dwell to date and
-    over the last 7 and 28 days, lifetime bookings with the first and last
-    booking date. Incremental: yesterday's row plus today's facts.
+    user's first page view, like, unlike, share or booking. A user is active
+    on a day when they view any page, like, unlike or share (the contract's
+    active users; a booking alone is not activity): days since first and
+    last active, active days in the last 7 and 28 days, page views and dwell
+    to date and over the last 7 and 28 days, likes, unlikes and shares to
+    date, lifetime bookings with the first and last booking date.
+    Incremental: yesterday's row plus today's facts.
 -#}
 
 {{ cumulative_summary(
@@ -15,6 +18,13 @@
             'metrics': [
                 {'name': 'page_views', 'expression': 'm_page_views', 'aggregations': ['sum', 'rolling_sum']},
                 {'name': 'dwell_ms', 'expression': 'm_dwell_ms', 'aggregations': ['sum', 'count', 'max']},
+            ],
+        },
+        {
+            'relation': ref('fct_listing_engagements'),
+            'subject': 'id_user',
+            'metrics': [
+                {'name': 'engagements', 'expression': 'm_likes + m_unlikes + m_shares', 'aggregations': ['sum']},
             ],
         },
         {

@@ -15,6 +15,7 @@ def _call(name):
 
 json_parse_object = _call("json_parse_object")
 json_get_text = _call("json_get_text")
+json_is_number = _call("json_is_number")
 epoch_ms_to_timestamp = _call("epoch_ms_to_timestamp")
 parse_iso8601_utc = _call("parse_iso8601_utc")
 url_decode = _call("url_decode")
@@ -50,7 +51,7 @@ def collapse_change_log(changes, entity_key, image_columns, landing_source):
     return f"select ds, {entity_key} from {changes}"
 
 
-def ds_in_window(column="ds", days_before=0):
+def ds_in_window(column="ds", days_before=0, days_after=0):
     return f"{column} between cast('2025-01-01' as date) and cast('2025-01-02' as date)"
 
 
@@ -86,18 +87,18 @@ def window_days(days_before=0):
 
 
 def partition_lookback_days():
-    return 3
+    return 4
 
 
 def partition_has_rows(relation, ds):
     return False
 
 
-def fact_events(event_types, lookback_days):
+def fact_events(event_types, lookback_days, days_after=0):
     return "select * from stg_events__events"
 
 
-def change_log_with_previous_image(changes, snapshot, entity_key, image_columns, landing_days_before=0):
+def change_log_with_previous_image(changes, snapshot, entity_key, image_columns, landing_days_before=0, landing_days_after=0):
     return f"select * from {changes}"
 
 
@@ -111,7 +112,7 @@ def assert_history_is_published(history_relation, landing_source, before_ds):
 
 def landing_fields(source_name, fields):
     columns = ", ".join(f"'x' as {column}" for column in fields.values())
-    return f"select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, true as is_json_object, {columns}"
+    return f"select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, true as is_json_object, '{{}}' as record, {columns}"
 
 
 def cumulative_summary(subject, inputs, rolling_days=(7, 28)):

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from scripts import generate_landing_zone
-from scripts.cumulative_full_scan import COLUMNS, user_activity_full_scan_sql
+from scripts.cumulative_full_scan import SUMMARIES, Summary, full_scan_sql, select_columns_sql
 from tests.integration.conftest import Warehouse
 from tests.integration.test_incremental_loading import table_differences
 
 START = date(2025, 1, 1)
-DAYS = 15
+DAYS = 35  # more than 28: L28 differs from lifetime, and the 28-day state wraps
+DAILY_FROM = 31  # the last days run one ds at a time
 SELECTION = ["--select", "+cum_user_activity", "+cum_listing_engagement"]
+TABLES = [summary.table for summary in SUMMARIES]
 
 
 def day(offset: int) -> str:
@@ -25,7 +28,7 @@ def day(offset: int) -> str:
 def cumulative_landing(tmp_path_factory):
     raw_root = tmp_path_factory.mktemp("cumulative_landing") / "raw"
     generate_landing_zone.generate(
-        raw_root, start_ds=START.isoformat(), days=DAYS, users=300, listings=60, events_per_day=400,
+        raw_root, start_ds=START.isoformat(), days=DAYS, users=300, listings=60, events_per_day=300,
         dirty_rate=0.01, seed=5, in_progress_days=0, empty_partitions=[],
     )
     return raw_root
@@ -38,38 +41,72 @@ def warehouse_on(tmp_path_factory, raw_root, name) -> Warehouse:
     return warehouse
 
 
+def run(warehouse: Warehouse, **window) -> None:
+    warehouse.dbt("run", *SELECTION, "--vars", json.dumps(window))
+
+
 @pytest.fixture(scope="module")
 def backfilled(tmp_path_factory, cumulative_landing):
-    """The whole range in one run: the backfill path (no late rewrites, so the window is exactly the range)."""
+    """The whole range in one run, default lookback_days: the backfill path."""
     warehouse = warehouse_on(tmp_path_factory, cumulative_landing, "cumulative_backfill")
-    warehouse.dbt("run", *SELECTION, "--vars", json.dumps({"start_ds": day(0), "end_ds": day(DAYS - 1), "lookback_days": 0}))
+    run(warehouse, start_ds=day(0), end_ds=day(DAYS - 1))
     return warehouse
 
 
 @pytest.fixture(scope="module")
 def daily(tmp_path_factory, cumulative_landing):
-    """One run per day: the daily path, yesterday's partition joined with today's facts."""
+    """A range, then one run per day with the default lookback_days: each rewrites its late partitions."""
     warehouse = warehouse_on(tmp_path_factory, cumulative_landing, "cumulative_daily")
-    for offset in range(DAYS):
-        warehouse.dbt("run", *SELECTION, "--vars", json.dumps({"ds": day(offset), "lookback_days": 0}))
+    run(warehouse, start_ds=day(0), end_ds=day(DAILY_FROM - 1))
+    for offset in range(DAILY_FROM, DAYS):
+        run(warehouse, ds=day(offset))
     return warehouse
 
 
-@pytest.mark.parametrize("table", ["cumulative.cum_user_activity", "cumulative.cum_listing_engagement"])
-def test_daily_path_equals_backfill_path(daily, backfilled, table):
+@pytest.fixture(scope="module")
+def daily_path(tmp_path_factory, cumulative_landing):
+    """lookback_days 0: each daily run owns one ds, the daily path (yesterday's partition plus today's facts)."""
+    warehouse = warehouse_on(tmp_path_factory, cumulative_landing, "cumulative_daily_path")
+    run(warehouse, start_ds=day(0), end_ds=day(DAILY_FROM - 1), lookback_days=0)
+    for offset in range(DAILY_FROM, DAYS):
+        run(warehouse, ds=day(offset), lookback_days=0)
+    return warehouse
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_daily_runs_equal_one_range_run(daily, backfilled, table):
     assert backfilled.scalar(f"select count(distinct ds) from {table}") == DAYS
     assert table_differences(daily.duckdb_path, backfilled.duckdb_path, table) == 0
 
 
-def normalised(rows):
-    return sorted(tuple(float(value) if isinstance(value, (int, float)) or hasattr(value, "as_tuple") else value for value in row) for row in rows)
+def normalised(value):
+    if isinstance(value, (list, tuple)):
+        return tuple(normalised(item) for item in value)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
-def test_backfill_path_equals_a_naive_scan_of_the_fact_history(backfilled):
-    summary = normalised(backfilled.query(f"select {COLUMNS} from cumulative.cum_user_activity"))
-    naive = normalised(backfilled.query(user_activity_full_scan_sql("select distinct ds from cumulative.cum_user_activity")))
-    assert len(summary) > 1000
-    assert summary == naive
+def table_and_scan(warehouse: Warehouse, summary: Summary) -> tuple[list, list]:
+    table = [normalised(row) for row in warehouse.query(select_columns_sql(summary, f"select * from {summary.table}"))]
+    days = f"select distinct ds from {summary.table}"
+    scan = [normalised(row) for row in warehouse.query(select_columns_sql(summary, full_scan_sql(summary, days)))]
+    return sorted(table, key=repr), sorted(scan, key=repr)
+
+
+@pytest.mark.parametrize("summary", SUMMARIES, ids=lambda summary: summary.table)
+@pytest.mark.parametrize("build", ["backfilled", "daily_path"])
+def test_every_column_equals_a_naive_scan_of_the_fact_history(request, build, summary):
+    warehouse = request.getfixturevalue(build)
+    table, scan = table_and_scan(warehouse, summary)
+    assert len(table) > 1000
+    # L28 is not lifetime for everyone, and the state has wrapped: bits older than 28 days are gone.
+    columns = summary.columns()
+    first_metric = summary.metrics[0].name
+    l28, lifetime = columns.index(f"m_{first_metric}_l28"), columns.index(f"m_{first_metric}_lifetime")
+    assert any(row[l28] != row[lifetime] for row in table)
+    for position, name in enumerate(columns):
+        assert [row[:2] + (row[position],) for row in table] == [row[:2] + (row[position],) for row in scan], name
 
 
 def test_subjects_that_disappear_and_come_back_carry_forward(backfilled):
@@ -94,12 +131,12 @@ def test_subjects_that_disappear_and_come_back_carry_forward(backfilled):
     assert gaps == 0
 
 
-def test_events_older_than_the_lookback_go_to_rejects_with_their_reason(backfilled):
+def test_events_older_than_the_lookback_go_to_rejects_with_their_reason(daily_path):
     # Built with lookback_days 0: events a day or more late cannot reach a fact, so staging rejects them.
-    late = backfilled.scalar(
+    late = daily_path.scalar(
         "select count(*) from staging.stg_events__lines where reject_reason = 'event_older_than_lookback'"
     )
     assert late > 0
-    assert backfilled.scalar(
+    assert daily_path.scalar(
         "select count(*) from staging.stg_events__events where event_date < ds"
     ) == 0

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from scripts import ledger
+from scripts.backfill.plan import project_vars
 from scripts.ledger import PartitionStatus, current_fingerprints, partition_status, ranges
 from scripts.warehouse import PROJECT_ROOT, dbt_vars, run_dbt
 from tests.integration import crafted_landing
@@ -47,8 +48,9 @@ def partitioned_models(warehouse) -> dict[str, dict]:
 
 
 def first_ds_written(node: dict, window_start: str) -> str:
-    """Facts and cumulative tables rewrite lookback_days (3) partitions before the window."""
-    return shift(window_start, -3) if node["config"]["meta"].get("rewrites_late_partitions") else window_start
+    """Facts and cumulative tables rewrite lookback_days (the project's default) partitions before the window."""
+    lookback = int(project_vars()["lookback_days"])
+    return shift(window_start, -lookback) if node["config"]["meta"].get("rewrites_late_partitions") else window_start
 
 
 def warned_partitions(warehouse) -> set[tuple[str, str, str]]:

@@ -11,10 +11,12 @@ def test_page_views_land_in_their_event_date_partition_once(crafted_warehouse):
     views = dict(
         rows(crafted_warehouse, "select id_event, cast(ds as varchar) from marts.fct_page_views")
     )
-    # Crawlers, unknown types, other pages and non-view events never reach the fact; the
-    # duplicate deliveries of e-listing count once; e-offset (rejected on 03-01 as in the
-    # future, redelivered on 03-02) counts once, on its UTC date.
+    # Crawlers, unknown types and non-view events never reach the fact; every page does
+    # (home and another host's page too); the duplicate deliveries of e-listing count once;
+    # e-offset (rejected on 03-01 as in the future, redelivered on 03-02) counts once, on its UTC date.
     assert views == {
+        "e-home": "2025-03-01",
+        "e-external": "2025-03-01",
         "e-listing": "2025-03-01",
         "e-skew": "2025-03-02",
         "e-offset": "2025-03-02",
@@ -32,6 +34,19 @@ def test_page_view_dwell_comes_from_its_page_exit(crafted_warehouse):
         crafted_warehouse, "select m_dwell_ms, id_listing, dim_page_type from marts.fct_page_views where id_event = 'e-view-dwell'"
     ) == [(300000, 13, "listing")]
     assert rows(crafted_warehouse, "select m_dwell_ms from marts.fct_page_views where id_event = 'e-listing'") == [(None,)]
+
+
+def test_every_page_type_is_a_page_view(crafted_warehouse):
+    assert rows(
+        crafted_warehouse,
+        "select id_event, dim_page_type, id_listing, id_market from marts.fct_page_views "
+        "where id_event in ('e-home', 'e-external', 'e-listing', 'e-skew') order by 1",
+    ) == [
+        ("e-external", "other", None, None),
+        ("e-home", "home", None, None),
+        ("e-listing", "listing", 12, None),
+        ("e-skew", "listing", 12, None),
+    ]
 
 
 def test_late_engagements_land_in_their_own_partition(crafted_warehouse):

@@ -5,7 +5,8 @@
     booking event (created, confirmed, altered, cancelled), partitioned by
     ds = the UTC date of the change. A change can make two events (a booking
     created already confirmed). Gross booking value is the price of a
-    confirmed booking; an alteration carries its new dates and price.
+    confirmed booking; an alteration (a change of check-in or check-out,
+    whatever the status) carries its new dates and price.
 -#}
 
 {%- set lookback = partition_lookback_days() %}
@@ -22,6 +23,7 @@ changes as (
         entity_key='id_booking',
         image_columns=['id_listing', 'id_guest', 'booking_status', 'checkin_date', 'checkout_date', 'price_usd'],
         landing_days_before=lookback + 1,
+        landing_days_after=lookback,
     ) }}
 ),
 
@@ -58,14 +60,13 @@ lifecycle as (
         *,
         'altered' as dim_booking_event
     from changes_in_partitions
+    {#- New dates, whatever the status; a change of price alone is not an alteration. #}
     where
         op = 'u'
-        and previous_booking_status = 'confirmed'
-        and booking_status = 'confirmed'
+        and previous_change_id is not null
         and (
-            checkin_date <> previous_checkin_date
-            or checkout_date <> previous_checkout_date
-            or coalesce(price_usd, -1) <> coalesce(previous_price_usd, -1)
+            checkin_date is distinct from previous_checkin_date
+            or checkout_date is distinct from previous_checkout_date
         )
 
     union all
@@ -97,8 +98,10 @@ final as (
         case when dim_booking_event = 'altered' then 1 else 0 end as m_alterations,
         case when dim_booking_event = 'cancelled' then 1 else 0 end as m_cancellations,
         case when dim_booking_event = 'confirmed' then price_usd else 0 end as m_gross_booking_value,
+        {#- Gross booking value counts confirmed bookings only: an alteration moves it while confirmed. #}
         case
-            when dim_booking_event = 'altered' then coalesce(price_usd, 0) - coalesce(previous_price_usd, 0)
+            when dim_booking_event = 'altered' and booking_status = 'confirmed' and previous_booking_status = 'confirmed'
+                then coalesce(price_usd, 0) - coalesce(previous_price_usd, 0)
             else 0
         end as m_gross_booking_value_change
     from lifecycle

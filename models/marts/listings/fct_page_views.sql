@@ -1,10 +1,13 @@
 {{ config(meta={'rewrites_late_partitions': true}) }}
 
 {#-
-    One row per page view of a listing or search page by a person,
-    partitioned by ds = the UTC date of the view. m_dwell_ms is the time
-    spent, from the first page_exit of the same page by the same browser
-    after the view (on the same or the next day, when lookback_days >= 1).
+    One row per page view by a person, of any page (listing, search, home or
+    other: dim_page_type), partitioned by ds = the UTC date of the view.
+    m_dwell_ms is its time on page: a page_exit closes the latest earlier
+    view of the same page (URL path) by the same browser if that view has no
+    exit yet, so a view's exit is the next event of that browser on that
+    page when it is an exit. Each exit counts once; a view no exit closes
+    has none.
 -#}
 
 {%- set lookback = partition_lookback_days() %}
@@ -14,40 +17,52 @@
 with
 
 page_events as (
-    {{ fact_events(['page_view', 'page_exit'], lookback) }}
+    {#- An exit dated the day after a view can close it. -#}
+    {{ fact_events(['page_view', 'page_exit'], lookback, days_after=1) }}
 ),
 
 views as (
     select * from page_events
-    where event_type = 'page_view' and page_type in ('listing', 'search')
+    where
+        event_type = 'page_view'
+        and {{ ds_in_window('event_date', days_before=lookback) }}
 ),
 
-exits as (
-    select * from page_events
-    where event_type = 'page_exit'
-),
-
-exits_after_views as (
+next_events as (
     select
         views.event_id,
-        exits.dwell_ms,
+        later.event_type as next_event_type,
+        later.dwell_ms as next_dwell_ms,
         row_number() over (
             partition by views.event_id
-            order by exits.event_at, exits.event_id
-        ) as exit_rank
+            order by later.event_at asc, later.event_type desc, later.event_id asc
+        ) as next_rank
     from views
-    inner join exits
+    inner join page_events as later
         on
-            views.anonymous_id = exits.anonymous_id
-            and views.url_path = exits.url_path
-            and views.event_at <= exits.event_at
-            {#
-                The exit must be one the run that last writes the view's partition reads:
-                dated at most lookback_days (and one day) after the view, and landed
-                within lookback_days of the view's date.
+            views.anonymous_id = later.anonymous_id
+            and views.url_path = later.url_path
+            and views.event_id <> later.event_id
+            {#- Later in time; at the same instant a view is earlier than an exit, and views go by event_id. #}
+            and (
+                views.event_at < later.event_at
+                or (views.event_at = later.event_at and later.event_type = 'page_exit')
+                or (views.event_at = later.event_at and views.event_id < later.event_id)
+            )
+            and later.event_date <= cast({{ dbt.dateadd('day', 1, 'views.event_date') }} as date)
+            {#-
+                Only events the run that last writes the view's partition reads (landed within
+                lookback_days of that partition), so daily runs, ranges and re-runs agree.
             #}
-            and exits.event_date <= cast({{ dbt.dateadd('day', [1, lookback] | min, 'views.event_date') }} as date)
-            and exits.ds <= cast({{ dbt.dateadd('day', lookback, 'views.event_date') }} as date)
+            and later.ds <= cast({{ dbt.dateadd('day', lookback, 'views.event_date') }} as date)
+),
+
+closing_exits as (
+    select
+        event_id,
+        next_dwell_ms as dwell_ms
+    from next_events
+    where next_rank = 1 and next_event_type = 'page_exit'
 ),
 
 final as (
@@ -66,12 +81,10 @@ final as (
         views.utm_medium as dim_utm_medium,
         views.utm_campaign as dim_utm_campaign,
         1 as m_page_views,
-        exits_after_views.dwell_ms as m_dwell_ms
+        closing_exits.dwell_ms as m_dwell_ms
     from views
-    left join exits_after_views
-        on
-            views.event_id = exits_after_views.event_id
-            and exits_after_views.exit_rank = 1
+    left join closing_exits
+        on views.event_id = closing_exits.event_id
 )
 
 select * from final

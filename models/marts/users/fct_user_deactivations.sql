@@ -19,6 +19,7 @@ changes as (
         entity_key='id_user',
         image_columns=['user_status', 'dim_country', 'signup_at'],
         landing_days_before=lookback + 1,
+        landing_days_after=lookback,
     ) }}
 ),
 

@@ -2,7 +2,6 @@
     Every raw line of the experiment exposure log in the run's window,
     parsed, with its line_status and reject_reason. One row per landed line.
 -#}
-{%- set max_lateness = var('landing_max_lateness_days') | int -%}
 
 with
 
@@ -44,11 +43,11 @@ validated as (
 ),
 
 classified as (
-    {#- The same exposure (experiment, variant, user, instant) delivered again is a duplicate. -#}
+    {#- The same exposure (experiment, variant, user, instant) delivered again, however late, is a duplicate. -#}
     {{ classify_landing_lines(
         'validated',
         dbt.concat(["experiment_key", "'|'", "variant", "'|'", "cast(id_user as " ~ dbt.type_string() ~ ")", "'|'", "cast(assigned_at as " ~ dbt.type_string() ~ ")"]),
-        dedup_lookback_days=max_lateness + 1
+        dedup_lookback_days=none
     ) }}
 ),
 

@@ -27,9 +27,13 @@ fields as (
 typed as (
     select
         *,
+        {#- Only a JSON number is epoch milliseconds; a string of digits does not parse. #}
         case
-            when {{ regexp_like('event_ts_raw', '^-?[0-9]{1,15}$') }}
-                then {{ epoch_ms_to_timestamp('event_ts_raw') }}
+            when {{ json_is_number('record', 'event_ts') }}
+                then case
+                    when {{ regexp_like('event_ts_raw', '^-?[0-9]{1,15}$') }}
+                        then {{ epoch_ms_to_timestamp('event_ts_raw') }}
+                end
             else {{ parse_iso8601_utc('event_ts_raw') }}
         end as event_at,
         {{ dbt.safe_cast('user_id_raw', dbt.type_bigint()) }} as id_user,
@@ -56,7 +60,8 @@ validated as (
                 then 'event_too_late'
             when cast(event_at as date) < cast({{ dbt.dateadd('day', -lookback, 'ds') }} as date)
                 then 'event_older_than_lookback'
-            when event_at >= {{ dbt.dateadd('minute', 24 * 60 + max_skew, 'ds') }}
+            {#- The window's last instant, ds + 1 day 00:10:00.000, is inside it. #}
+            when event_at > {{ dbt.dateadd('minute', 24 * 60 + max_skew, 'ds') }}
                 then 'event_in_future'
         end as reject_reason
     from typed
@@ -113,6 +118,7 @@ final as (
         case
             when is_stayhub_url and id_listing_text is not null then 'listing'
             when is_stayhub_url and market_slug_text is not null then 'search'
+            when is_stayhub_url and coalesce(rtrim(url_path_decoded, '/'), '') = '' then 'home'
             else 'other'
         end as page_type,
         case when is_stayhub_url then {{ dbt.safe_cast('id_listing_text', dbt.type_bigint()) }} end as id_listing,
