@@ -7,6 +7,7 @@ warehouse over every landed ds in one range run, and say what was built.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ import duckdb
 from scripts import generate_landing_zone
 from scripts.warehouse import (
     LANDING_SOURCES,
+    PROJECT_ROOT,
     DbtError,
     dbt_vars,
     duckdb_path_from_env,
@@ -38,6 +40,30 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def has_landing_data(raw_root: Path) -> bool:
     return any((raw_root / source).exists() for source in LANDING_SOURCES)
+
+
+def next_day_command(raw_root: Path | str, duckdb_path: Path | str, ds: str) -> str:
+    """The shell command that builds partition `ds` of the warehouse this job built, from the landing
+    zone it read: it works pasted into any shell, from any folder (it changes to the project folder
+    and names both paths, absolute, as the job resolved them)."""
+    dbt = Path(sys.executable).parent / "dbt"
+    if dbt.is_relative_to(PROJECT_ROOT):
+        dbt = dbt.relative_to(PROJECT_ROOT)
+    return " ".join(
+        [
+            "cd",
+            shlex.quote(str(PROJECT_ROOT)),
+            "&&",
+            f"WAREHOUSE_RAW_ROOT={shlex.quote(str(Path(raw_root).resolve()))}",
+            f"WAREHOUSE_DUCKDB_PATH={shlex.quote(str(Path(duckdb_path).resolve()))}",
+            shlex.quote(str(dbt)),
+            "build",
+            "--profiles-dir",
+            "profiles",
+            "--vars",
+            shlex.quote(f'{{ds: "{ds}"}}'),
+        ]
+    )
 
 
 def summarise(duckdb_path: Path) -> str:
@@ -94,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")
     next_ds = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
     print(f"  next day       once ds={next_ds} has landed in every source:")
-    print(f"                 .venv/bin/dbt build --profiles-dir profiles --vars '{{ds: \"{next_ds}\"}}'")
+    print(f"                 {next_day_command(args.raw_root, args.duckdb_path, next_ds)}")
     return 0
 
 

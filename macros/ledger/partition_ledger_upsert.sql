@@ -3,9 +3,11 @@
     model's ledger rows of first_ds .. last_ds (all its rows when
     whole_table, a first build or full refresh) and inserts one row per ds of
     first_ds .. last_ds, days without rows included: this run's
-    invocation_id, published by 'dbt', now, the staged row count, 'warn' when
-    a check of this model recorded a warn for that ds in this run (else
-    'pass'), and the model's fingerprint. The `partitioned` materialization
+    invocation_id, published by 'dbt', now, the staged row count, the check
+    status of that ds in this run (check_status: 'warn' when a check of this
+    model recorded a warn, else 'skip' when one was skipped - it could not
+    judge the ds, e.g. no history yet - else 'pass'; a 'fail' is never
+    published), and the model's fingerprint. The `partitioned` materialization
     runs it in the exchange's transaction, so the ledger changes exactly when
     the partitions do.
 -#}
@@ -31,7 +33,7 @@
         cast('dbt' as {{ dbt.type_string() }}) as published_by,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as published_at,
         cast(coalesce(staged.row_count, 0) as {{ dbt.type_bigint() }}) as row_count,
-        case when warned.ds is null then 'pass' else 'warn' end as check_status,
+        coalesce(checked.check_status, 'pass') as check_status,
         cast('{{ fingerprint }}' as {{ dbt.type_string() }}) as fingerprint
     from ({{ ds_days(first_ds, last_ds) }}) as days
     left join (
@@ -43,13 +45,16 @@
     ) as staged
         on days.ds = staged.ds
     left join (
-        select distinct ds
+        select
+            ds,
+            case when count(case when status = 'warn' then 1 end) > 0 then 'warn' else 'skip' end as check_status
         from {{ audit_table_relation() }}
         where
             run_id = '{{ invocation_id }}'
             and model_name = {{ model_literal }}
-            and status = 'warn'
+            and status in ('warn', 'skip')
             and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
-    ) as warned
-        on days.ds = warned.ds
+        group by ds
+    ) as checked
+        on days.ds = checked.ds
 {%- endmacro %}

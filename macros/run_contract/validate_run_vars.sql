@@ -1,6 +1,7 @@
 {#-
     on-run-start hook: fails the invocation on bad vars before any model runs,
-    and logs the window every partitioned model of the run will build. A seed
+    and logs the window every partitioned model of the run will build; without
+    ds vars, also which ds that is and why (explain_latest_landed_ds). A seed
     builds no partition, so it does not need a landed ds. With publish_mode
     microbatch, dbt's batches are the window (the ds vars do not apply), and
     every selected model must be one microbatch can build: checked here,
@@ -31,6 +32,9 @@
         {%- else -%}
             {%- set window = ds_window() -%}
             {{ log("Run window: ds " ~ window.start_ds ~ " .. " ~ window.end_ds, info=true) }}
+            {%- if _parse_ds_var('ds') is none and _parse_ds_var('start_ds') is none -%}
+                {{ log("No ds vars: " ~ explain_latest_landed_ds(), info=true) }}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}

@@ -7,7 +7,9 @@
     2. check   the model's partition checks (meta.partition_checks in its
                YAML) run on every staged ds; every result goes to the audit
                table; a failed `error` check stops here: production is
-               untouched and the staged rows stay for inspection;
+               untouched and the staged rows stay for inspection; a `warn`
+               is logged and a `skip` (a check that could not judge the ds,
+               e.g. no history yet) recorded, and neither blocks;
     3. exchange the window's partitions of production are replaced by the
                staged ones in one atomic step (exchange_partitions, dispatched
                per engine); a first build or --full-refresh swaps in a whole
@@ -44,7 +46,7 @@
 
     {#- 3. Exchange. -#}
     {%- set fingerprint = model_fingerprint(model.unique_id) -%}
-    {{ log(model.name ~ ": checks passed, exchanging partitions " ~ first_ds ~ " .. " ~ window.end_ds ~ " into " ~ target_relation, info=true) }}
+    {{ log(model.name ~ ": no blocking check failed, exchanging partitions " ~ first_ds ~ " .. " ~ window.end_ds ~ " into " ~ target_relation, info=true) }}
     {#- One transaction: the exchange and its ledger rows commit whole or not at all. -#}
     {%- if replace_whole_table -%}
         {%- call statement('main') -%}

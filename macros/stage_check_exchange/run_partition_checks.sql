@@ -1,35 +1,52 @@
 {#-
     Runs the model's partition checks on its staged rows, one result per
     check per ds from first_ds to last_ds, records every result in the audit
-    table, logs warnings, and returns a message for every failed blocking
-    (severity error) check: model, ds, check, observed and expected values.
+    table, logs warnings and skips, and returns a message for every failed
+    blocking (severity error) check: model, ds, check, observed and expected
+    values.
+
+    A result's status is pass, fail (a failed error check: it blocks), warn
+    (a failed warn check: recorded, published), or skip: the check could not
+    judge the ds, e.g. a comparison with trailing partitions when there is no
+    history yet. A skip neither blocks nor warns, whatever the severity; its
+    threshold column holds the reason.
 
     A check is an entry of the model's meta.partition_checks:
         {type: <check type>, name: <optional>, severity: error | warn, ...arguments}
     A check type is a macro named partition_check_<type>(stage, published,
     first_ds, last_ds, check) that returns a select of (ds, observed_value,
-    threshold, passed), one row per ds; write your own the same way.
+    threshold, passed), one row per ds, plus optionally a fifth column
+    skip_reason: not null when the ds cannot be judged (passed is then
+    ignored). Write your own the same way.
 -#}
 {% macro run_partition_checks(stage, published, first_ds, last_ds) %}
     {%- set results = [] -%}
     {%- for check in _load_partition_checks() -%}
         {%- set check_macro = context.get('partition_check_' ~ check.type) -%}
         {%- set rows = run_query(check_macro(stage, published, first_ds, last_ds, check)) -%}
+        {%- set has_skip_reason = 'skip_reason' in rows.column_names | map('lower') | list -%}
         {%- for row in rows -%}
+            {%- set skip_reason = row[4] if has_skip_reason else none -%}
             {%- set passed = row[3] is sameas true -%}
+            {%- if skip_reason is not none -%}
+                {%- set status = 'skip' -%}
+            {%- else -%}
+                {%- set status = 'pass' if passed else ('fail' if check.severity == 'error' else 'warn') -%}
+            {%- endif -%}
             {%- do results.append({
                 'check': check,
                 'ds': row[0] | string,
                 'observed': row[1],
-                'threshold': row[2] | string,
-                'status': 'pass' if passed else ('fail' if check.severity == 'error' else 'warn'),
+                'threshold': (skip_reason if skip_reason is not none else row[2]) | string,
+                'status': status,
             }) -%}
         {%- endfor -%}
     {%- endfor -%}
     {%- do _record_check_results(results) -%}
 
     {%- set failures = [] -%}
-    {%- for result in results if result.status != 'pass' -%}
+    {%- set skipped = {} -%}
+    {%- for result in results if result.status in ('fail', 'warn') -%}
         {%- set message = "  " ~ model.name ~ " ds=" ~ result.ds ~ " check " ~ result.check.name ~ " (" ~ result.check.severity ~ "): observed "
             ~ result.observed ~ ", expected " ~ result.threshold -%}
         {%- if result.status == 'fail' -%}
@@ -37,6 +54,16 @@
         {%- else -%}
             {{ log("WARN partition check" ~ message, info=true) }}
         {%- endif -%}
+    {%- endfor -%}
+    {%- for result in results if result.status == 'skip' -%}
+        {%- do skipped.setdefault(result.check.name, []).append(result.ds) -%}
+    {%- endfor -%}
+    {%- for check_name, days in skipped | dictsort -%}
+        {{ log(
+            model.name ~ ": partition check " ~ check_name ~ " skipped (not judged, e.g. no history to compare with yet) on "
+            ~ days | length ~ " partition(s), " ~ days | min ~ (" .. " ~ days | max if days | length > 1 else "")
+            ~ "; the reasons are in audit.partition_check_results", info=true
+        ) }}
     {%- endfor -%}
     {{ return(failures) }}
 {% endmacro %}

@@ -53,10 +53,12 @@ def first_ds_written(node: dict, window_start: str) -> str:
     return shift(window_start, -lookback) if node["config"]["meta"].get("rewrites_late_partitions") else window_start
 
 
-def warned_partitions(warehouse) -> set[tuple[str, str, str]]:
+def partitions_with_status(warehouse, status: str) -> set[tuple[str, str, str]]:
+    """(model, ds, run_id) of every partition a check of that run recorded `status` for."""
     return set(
         warehouse.query(
-            "select distinct model_name, cast(ds as varchar), run_id from audit.partition_check_results where status = 'warn'"
+            "select distinct model_name, cast(ds as varchar), run_id from audit.partition_check_results "
+            f"where status = '{status}'"
         )
     )
 
@@ -159,13 +161,18 @@ def test_a_range_build_records_one_row_per_model_and_ds_it_wrote(crafted_warehou
     assert {key: row[3] for key, row in rows.items()} == {key: counts.get(key, 0) for key in rows}
     assert any(row[3] == 0 for row in rows.values()) and sum(row[3] for row in rows.values()) > 0
 
-    warned = warned_partitions(crafted_warehouse)
+    warned = partitions_with_status(crafted_warehouse, "warn")
+    skipped = partitions_with_status(crafted_warehouse, "skip")
     audited_runs = {run_id for (run_id,) in crafted_warehouse.query("select distinct run_id from audit.partition_check_results")}
     for (model, ds), (run_id, published_by, published_at, _, check_status, _) in rows.items():
         assert run_id in audited_runs and published_by == "dbt" and published_at is not None
-        assert check_status == ("warn" if (model, ds, run_id) in warned else "pass"), (model, ds)
+        expected = "warn" if (model, ds, run_id) in warned else "skip" if (model, ds, run_id) in skipped else "pass"
+        assert check_status == expected, (model, ds)
     # The crafted data gives dim_listings a market on 03-02 it had not seen before: a warning, published.
     assert rows[("dim_listings", "2025-03-02")][4] == "warn"
+    # Three days are too little history for volume_anomaly: skipped, not passed.
+    assert rows[("stg_listings__lines", "2025-03-01")][4] == "skip"
+    assert {row[4] for row in rows.values()} == {"pass", "skip", "warn"}
 
 
 @pytest.fixture(scope="module")
@@ -194,9 +201,11 @@ def test_rerunning_one_ds_replaces_exactly_its_rows_under_the_runs_invocation_id
     rewritten = {key for key, row in after.items() if row[0] == invocation_id}
     assert ("fct_page_views", "2025-02-27") in rewritten and ("dim_users", RERUN_DS) in rewritten
     assert ("fct_page_views", "2025-02-26") not in rewritten and ("dim_users", "2025-03-01") not in rewritten
-    warned = warned_partitions(warehouse)
+    warned = partitions_with_status(warehouse, "warn")
+    skipped = partitions_with_status(warehouse, "skip")
     for model, ds in rewritten:
-        assert after[(model, ds)][4] == ("warn" if (model, ds, invocation_id) in warned else "pass")
+        key = (model, ds, invocation_id)
+        assert after[(model, ds)][4] == ("warn" if key in warned else "skip" if key in skipped else "pass")
 
 
 def test_a_full_refresh_leaves_only_the_partitions_it_published(rerun):

@@ -71,6 +71,10 @@ def test_no_vars_builds_the_latest_partition_landed_in_every_source(crafted_ware
     before = state()
     result = crafted_warehouse.dbt("run")
     assert f"Run window: ds {crafted_landing.LAST_DS} .. {crafted_landing.LAST_DS}" in result.stdout
+    assert (
+        f"No ds vars: events ds={crafted_landing.IN_PROGRESS_DS} has no _SUCCESS yet; "
+        f"running {crafted_landing.LAST_DS}, the latest ds landed in every source"
+    ) in result.stdout
     assert state() == before
 
 

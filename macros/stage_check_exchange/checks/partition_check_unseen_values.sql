@@ -1,8 +1,9 @@
 {#-
     Check: values of `column` never seen in the trailing `trailing_partitions`
     (default 7) partitions before each ds, published or staged in the same
-    run (observed: how many distinct new values). With no earlier partition
-    yet, nothing is unseen.
+    run (observed: how many distinct new values). A ds whose trailing
+    partitions hold no value of `column` yet (the first partitions of a new
+    warehouse) has no history to compare with: it is skipped (skip_reason).
 -#}
 {% macro partition_check_unseen_values(stage, published, first_ds, last_ds, check) %}
     {%- set trailing = check.get('trailing_partitions', 7) | int -%}
@@ -33,19 +34,25 @@
         {%- endif %}
     ),
 
+    history_days as (
+        select
+            days.ds,
+            count(distinct history.ds) as history_partitions
+        from ({{ ds_days(first_ds, last_ds) }}) as days
+        left join history
+            on
+                history.ds < days.ds
+                and history.ds >= cast({{ dbt.dateadd('day', -trailing, 'days.ds') }} as date)
+        group by days.ds
+    ),
+
     unseen as (
         select
             staged_values.ds,
             staged_values.value
         from staged_values
         where
-            exists (
-                select 1 from history
-                where
-                    history.ds < staged_values.ds
-                    and history.ds >= cast({{ dbt.dateadd('day', -trailing, 'staged_values.ds') }} as date)
-            )
-            and not exists (
+            not exists (
                 select 1 from history
                 where
                     history.value = staged_values.value
@@ -54,16 +61,28 @@
             )
     ),
 
+    unseen_counts as (
+        select
+            history_days.ds,
+            history_days.history_partitions,
+            count(unseen.value) as unseen_count
+        from history_days
+        left join unseen
+            on history_days.ds = unseen.ds
+        group by history_days.ds, history_days.history_partitions
+    ),
+
     final as (
         select
-            days.ds,
-            count(unseen.value) as observed_value,
+            ds,
+            case when history_partitions > 0 then unseen_count end as observed_value,
             'no {{ column }} unseen in the {{ trailing }} partitions before' as threshold,
-            count(unseen.value) = 0 as passed
-        from ({{ ds_days(first_ds, last_ds) }}) as days
-        left join unseen
-            on days.ds = unseen.ds
-        group by days.ds
+            unseen_count = 0 as passed,
+            case
+                when history_partitions = 0
+                    then 'skipped: no history to compare with (no {{ column }} in the {{ trailing }} partitions before)'
+            end as skip_reason
+        from unseen_counts
     )
 
     select * from final
