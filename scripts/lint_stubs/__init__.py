@@ -42,6 +42,9 @@ def read_landing_lines(source_name):
     return "select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, 'error' as read_error"
 
 
+def count_landing_lines(source_name):
+    return "select cast(null as date) as ds, 1 as lines_landed, 0 as unexpected_files, 0 as unreadable_files"
+
 
 def classify_landing_lines(validated_cte, dedup_key, dedup_lookback_days=0):
     return f"select *, 1 as line_occurrence, 'key' as dedup_key, 'accepted' as line_status from {validated_cte}"
