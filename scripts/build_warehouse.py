@@ -79,12 +79,16 @@ def summarise(duckdb_path: Path) -> str:
             lines.append(f"{schema + '.' + name:<52} {'view' if kind == 'VIEW' else 'table':<6} {rows:>12,}")
         lines.append("")
         lines.append("Landing lines, all partitions:")
-        lines.append(f"{'source':<12} {'read':>10} {'staged':>10} {'duplicate':>10} {'rejected':>10}")
-        for source, read, staged, duplicate, rejected in connection.sql(
-            "select source_name, sum(lines_read), sum(lines_staged), sum(lines_duplicate), sum(lines_rejected) "
+        lines.append(
+            f"{'source':<12} {'read':>10} {'staged':>10} {'duplicate':>10} {'rejected':>10}"
+            f" {'files not read':>15}"
+        )
+        for source, read, staged, duplicate, rejected, not_read in connection.sql(
+            "select source_name, sum(lines_read), sum(lines_staged), sum(lines_duplicate), sum(lines_rejected), "
+            "sum(unexpected_files + unreadable_files) "
             "from staging.stg_landing__line_accounting group by all order by all"
         ).fetchall():
-            lines.append(f"{source:<12} {read:>10,} {staged:>10,} {duplicate:>10,} {rejected:>10,}")
+            lines.append(f"{source:<12} {read:>10,} {staged:>10,} {duplicate:>10,} {rejected:>10,} {not_read:>15,}")
         lines.append("")
         lines.append("Rejected lines by reason:")
         for source, reason, count in connection.sql(
@@ -114,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Done in {time.monotonic() - started:.0f} s. Where to look:")
     print(f"  warehouse      {args.duckdb_path}  (duckdb {args.duckdb_path} -readonly, or Python's duckdb.connect)")
-    print("  rejects        staging.stg_landing__rejects (every unusable line with its reason)")
+    print("  rejects        staging.stg_landing__rejects (every unusable line or unread file, with its reason)")
     print("  data quality   staging.stg_landing__data_quality_issues (bad optional values set to null)")
     print("  accounting     staging.stg_landing__line_accounting (lines read = staged + duplicate + rejected)")
     print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")

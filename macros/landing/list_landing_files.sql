@@ -1,4 +1,7 @@
-{#- Every file under <landing_root>/<source_name>/ds=*/, sorted. -#}
+{#-
+    Every entry under <landing_root>/<source_name>/ds=*/, sorted: files, and
+    sub-folders with a trailing '/', so nothing in a partition folder goes unseen.
+-#}
 {% macro list_landing_files(source_name) %}
     {{ return(adapter.dispatch('list_landing_files')(source_name)) }}
 {% endmacro %}
@@ -14,8 +17,9 @@
     {%- if not modules.re.fullmatch('[a-z_]+', source_name) -%}
         {{ exceptions.raise_compiler_error("list_landing_files: bad source name '" ~ source_name ~ "'") }}
     {%- endif -%}
+    {#- DuckDB's glob() lists no folders; the plugin's function does (dbt_plugins/landing_reader.py). -#}
     {%- set query -%}
-        select file from glob('{{ landing_root() }}/{{ source_name }}/ds=*/*') order by file
+        select unnest(landing_list_partition_entries('{{ landing_root() }}/{{ source_name }}')) as entry
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}

@@ -1,29 +1,52 @@
-{#- Reads gzip JSON Lines files as text: (ds of the folder, source_file, raw_line), one row per line. -#}
+{#-
+    Reads gzip JSON Lines part files as text, one row per physical line:
+    (ds of the folder, source_file relative to the landing root, raw_line,
+    read_error). Lines are split on \n only and file names are read
+    literally. A line that cannot be used does not fail the query: it comes
+    back with read_error invalid_utf8 (raw_line with the bad bytes replaced by
+    U+FFFD) or line_too_long (over 16 MiB; raw_line holds its first 1 KiB),
+    and a file that is not readable gzip is one row, read_error
+    unreadable_file and a null raw_line.
+-#}
 {% macro read_jsonl_files(files) %}
     {{ return(adapter.dispatch('read_jsonl_files')(files)) }}
 {% endmacro %}
 
 {% macro default__read_jsonl_files(files) %}
-    {{ exceptions.raise_compiler_error("read_jsonl_files is not implemented for adapter '" ~ adapter.type() ~ "'") }}
+    {{ exceptions.raise_compiler_error(
+        "read_jsonl_files is not implemented for adapter '" ~ adapter.type()
+        ~ "': add a " ~ adapter.type() ~ "__read_jsonl_files macro."
+    ) }}
 {% endmacro %}
 
 {% macro duckdb__read_jsonl_files(files) %}
-    {#- A CSV reader whose delimiter never occurs in JSON keeps each line whole, invalid ones too. -#}
+    {#-
+        landing_read_jsonl_gz is the plugin's Python function (dbt_plugins/landing_reader.py),
+        not read_csv, which splits lines at a lone CR, fails the whole query on one bad
+        line (printing it) and expands a '*' in a file name as a glob. It returns one
+        text per file, split here on \n only, and read_errors: empty when every line
+        reads whole, which unnest then pads with nulls beside the lines.
+    -#}
     select
-        cast(ds as date) as ds,
-        regexp_extract(filename, '[^/]+/ds=[^/]+/[^/]+$') as source_file,
-        raw_line
-    from read_csv(
-        [{%- for file in files %}'{{ file | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}],
-        columns = {'raw_line': 'VARCHAR'},
-        header = false,
-        auto_detect = false,
-        delim = '{{ "\x1e" }}',
-        quote = '',
-        escape = '',
-        compression = 'gzip',
-        filename = true,
-        hive_partitioning = true,
-        hive_types = {'ds': 'DATE'}
-    )
+        ds,
+        source_file,
+        unnest(string_split(file_lines.text, chr(10))) as raw_line,
+        unnest(file_lines.read_errors) as read_error
+    from (
+        select
+            cast(ds as date) as ds,
+            source_file,
+            landing_read_jsonl_gz(file_path) as file_lines
+        from (
+            values
+            {%- for file in files %}
+                {%- set match = modules.re.search('([^/]+/ds=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]+)$', file) %}
+                {%- if not match -%}
+                    {{ exceptions.raise_compiler_error("read_jsonl_files: '" ~ file ~ "' is not <source>/ds=<YYYY-MM-DD>/<file>") }}
+                {%- endif %}
+                ('{{ file | replace("'", "''") }}', '{{ match.group(2) }}', '{{ match.group(1) | replace("'", "''") }}')
+                {{- "," if not loop.last }}
+            {%- endfor %}
+        ) as part_files (file_path, ds, source_file)
+    ) as read_files
 {%- endmacro %}

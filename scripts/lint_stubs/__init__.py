@@ -40,7 +40,11 @@ def missing_required_field_reason(fields):
 
 
 def read_landing_lines(source_name):
-    return "select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line"
+    return "select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, 'error' as read_error"
+
+
+def count_landing_lines(source_name):
+    return "select cast(null as date) as ds, 1 as lines_landed, 0 as unexpected_files, 0 as unreadable_files"
 
 
 def classify_landing_lines(validated_cte, dedup_key, dedup_lookback_days=0):
@@ -112,7 +116,7 @@ def assert_history_is_published(history_relation, landing_source, before_ds):
 
 def landing_fields(source_name, fields):
     columns = ", ".join(f"'x' as {column}" for column in fields.values())
-    return f"select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, true as is_json_object, '{{}}' as record, {columns}"
+    return f"select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, 'error' as read_error, true as is_json_object, '{{}}' as record, {columns}"
 
 
 def cumulative_summary(subject, inputs, rolling_days=(7, 28)):

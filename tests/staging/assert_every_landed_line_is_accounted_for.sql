@@ -1,24 +1,35 @@
 {#-
-    Reads the run window's landing files again, independently of the staging
-    models, and returns every (source, ds) whose raw line count differs from
-    the lines staged + counted as duplicates + rejected.
+    Counts the run window's landed lines and files again, independently of
+    the staging reader (count_landing_lines: its own walk of each partition
+    folder and a newline count of each gzip stream), and returns every
+    (source, ds) whose count differs from the line accounting: lines read and
+    lines staged + counted as duplicates + rejected, unexpected and
+    unreadable files.
 -#}
 {%- set sources = landing_source_names() %}
 
 with
 
-raw_counts as (
+landed_counts as (
     {%- for source_name in sources %}
         select
             '{{ source_name }}' as source_name,
             ds,
-            count(*) as raw_lines
-        from ({{ read_landing_lines(source_name) }}) as landed
-        group by ds
+            lines_landed,
+            unexpected_files,
+            unreadable_files
+        from ({{ count_landing_lines(source_name) }}) as landed
         {%- if not loop.last %}
             union all
         {%- endif %}
     {%- endfor %}
+),
+
+landed as (
+    {#- A partition with nothing in it (only _SUCCESS) has no accounting row. -#}
+    select *
+    from landed_counts
+    where lines_landed + unexpected_files + unreadable_files > 0
 ),
 
 accounted as (
@@ -26,6 +37,8 @@ accounted as (
         source_name,
         ds,
         lines_read,
+        unexpected_files,
+        unreadable_files,
         lines_staged + lines_duplicate + lines_rejected as accounted_lines
     from {{ ref('stg_landing__line_accounting') }}
     where {{ ds_in_window('ds') }}
@@ -33,21 +46,27 @@ accounted as (
 
 final as (
     select
-        raw_counts.raw_lines,
+        landed.lines_landed,
         accounted.lines_read,
         accounted.accounted_lines,
-        coalesce(raw_counts.source_name, accounted.source_name) as source_name,
-        coalesce(raw_counts.ds, accounted.ds) as ds
-    from raw_counts
+        landed.unexpected_files as landed_unexpected_files,
+        accounted.unexpected_files as accounted_unexpected_files,
+        landed.unreadable_files as landed_unreadable_files,
+        accounted.unreadable_files as accounted_unreadable_files,
+        coalesce(landed.source_name, accounted.source_name) as source_name,
+        coalesce(landed.ds, accounted.ds) as ds
+    from landed
     full outer join accounted
         on
-            raw_counts.source_name = accounted.source_name
-            and raw_counts.ds = accounted.ds
+            landed.source_name = accounted.source_name
+            and landed.ds = accounted.ds
     where
-        raw_counts.raw_lines is null
+        landed.lines_landed is null
         or accounted.accounted_lines is null
-        or raw_counts.raw_lines <> accounted.accounted_lines
-        or raw_counts.raw_lines <> accounted.lines_read
+        or landed.lines_landed <> accounted.accounted_lines
+        or landed.lines_landed <> accounted.lines_read
+        or landed.unexpected_files <> accounted.unexpected_files
+        or landed.unreadable_files <> accounted.unreadable_files
 )
 
 select * from final

@@ -53,6 +53,7 @@ validated as (
     select
         *,
         case
+            when read_error is not null then read_error
             when not is_json_object then 'invalid_json'
             when missing_field_reason is not null then missing_field_reason
             when event_at is null then 'unparseable_timestamp:event_ts'

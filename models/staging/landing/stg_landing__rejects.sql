@@ -1,6 +1,10 @@
 {{ config(materialized='view') }}
 
-{#- Every landed line that could not be used, with the source, ds, the raw line and the reason. -#}
+{#-
+    Every landed line that could not be used, with the source, ds, the raw
+    line and the reason; and every file of a partition folder that was not
+    read (unexpected_file, unreadable_file), with its path and a null raw line.
+-#}
 
 {%- set sources = landing_source_names() %}
 

@@ -43,6 +43,7 @@ validated as (
     select
         *,
         case
+            when read_error is not null then read_error
             when not is_json_object then 'invalid_json'
             when missing_field_reason is not null then missing_field_reason
             when id_listing is null then 'invalid_value:listing_id'

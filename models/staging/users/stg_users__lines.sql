@@ -25,6 +25,7 @@ typed as (
         ds,
         source_file,
         raw_line,
+        read_error,
         is_json_object,
         change_id_raw,
         op,
@@ -54,6 +55,7 @@ validated as (
     select
         *,
         case
+            when read_error is not null then read_error
             when not is_json_object then 'invalid_json'
             when missing_field_reason is not null then missing_field_reason
             when op not in ('c', 'u', 'd') then 'invalid_value:op'

@@ -1,0 +1,1 @@
+"""dbt-duckdb plugins of this project (profiles/profiles.yml `plugins:`)."""

@@ -1,0 +1,41 @@
+{#-
+    A select of (ds, lines_landed, unexpected_files, unreadable_files) for
+    every partition of `source_name` in the run window, counted straight from
+    the files without the staging reader: no listing shared with it
+    (landing_partitions), no line splitting or decoding. The line accounting
+    is checked against it (tests/staging/assert_every_landed_line_is_accounted_for).
+-#}
+{% macro count_landing_lines(source_name) %}
+    {{ return(adapter.dispatch('count_landing_lines')(source_name)) }}
+{% endmacro %}
+
+{% macro default__count_landing_lines(source_name) %}
+    {{ exceptions.raise_compiler_error(
+        "count_landing_lines is not implemented for adapter '" ~ adapter.type()
+        ~ "': add a " ~ adapter.type() ~ "__count_landing_lines macro."
+    ) }}
+{% endmacro %}
+
+{% macro duckdb__count_landing_lines(source_name) %}
+    {%- if not modules.re.fullmatch('[a-z_]+', source_name) -%}
+        {{ exceptions.raise_compiler_error("count_landing_lines: bad source name '" ~ source_name ~ "'") }}
+    {%- endif -%}
+    {%- set window = ds_window() if execute else {'start_ds': '2000-01-01', 'end_ds': '2000-01-01'} -%}
+    {#- The plugin's counter (dbt_plugins/landing_line_count.py) streams each gzip file and counts newline bytes. -#}
+    select
+        ds,
+        counted.lines as lines_landed,
+        counted.unexpected_files,
+        counted.unreadable_files
+    from (
+        select
+            cast(ds as date) as ds,
+            landing_count_partition_lines(folder) as counted
+        from (
+            values
+            {%- for ds in ds_range(window.start_ds, window.end_ds) %}
+                ('{{ ds }}', '{{ landing_root() }}/{{ source_name }}/ds={{ ds }}'){{ "," if not loop.last }}
+            {%- endfor %}
+        ) as partitions (ds, folder)
+    ) as counts
+{%- endmacro %}
