@@ -105,8 +105,9 @@ def test_dry_run_explains_the_plan_and_builds_nothing(range_warehouse, tmp_path)
     assert "3 chunk(s) of up to 2 days" not in out and "2 chunk(s) of up to 2 days" in out
     assert "1. chunks in parallel, in separate databases: fct_page_views" in out
     assert "2. chunks in order (each partition builds on the one before): cum_listing_engagement, cum_user_activity" in out
-    assert "fct_page_views                  6 partition(s) 2024-12-31 .. 2025-01-05, 5 of them in production now (replaced)" in out
-    assert "staging.stg_events__events" in out and "rows (ds 2024-12-30 .. 2025-01-05)" in out
+    # lookback_days (4) partitions before the range are rewritten too; the first days have no rows yet.
+    assert "fct_page_views                  7 partition(s) 2024-12-30 .. 2025-01-05, 5 of them in production now (replaced)" in out
+    assert "staging.stg_events__events" in out and "rows (ds 2024-12-29 .. 2025-01-05)" in out
     assert "Dry run: nothing was built." in out
     assert not (tmp_path / "backfills").exists() or not list((tmp_path / "backfills").glob("bf_*"))
     assert partition_fingerprints(warehouse, "cumulative.cum_user_activity") == before
@@ -118,7 +119,7 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
     process = subprocess.Popen(
         backfill_command(
             warehouse, "run", "--select", "fqn:*", "--start-ds", START, "--end-ds", END, "--days-per-chunk", "3", "--parallelism", "2",
-            "--vars", "{lookback_days: 3}",
+            "--vars", "{lookback_days: 4}",
         ),
         cwd=PROJECT_ROOT,
         env=dbt_env(warehouse.raw_root, warehouse.duckdb_path),
@@ -148,7 +149,7 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
 
     result = backfill(warehouse, "resume")
     # The retry keeps the original job: selection, dates and vars.
-    assert f"Backfill {state['backfill_id']}: 'fqn:*', ds {START} .. {END}, vars {{\"lookback_days\": 3}}" in result.stdout
+    assert f"Backfill {state['backfill_id']}: 'fqn:*', ds {START} .. {END}, vars {{\"lookback_days\": 4}}" in result.stdout
     assert f"Resuming backfill {state['backfill_id']}: {len(done)} of 10 chunks already done." in result.stdout
     resumed = json.loads((folder / "state.json").read_text())
     assert resumed["phase"] == "swapped"
@@ -223,7 +224,8 @@ def test_a_backfill_whose_checks_fail_swaps_nothing(tmp_path, range_warehouse):
 def test_models_that_read_their_own_partitions_declare_depends_on_past(range_warehouse):
     """The runner trusts meta.depends_on_past to know which models run their chunks in order or
     with a warm-up: every model whose incremental SQL reads its own table must say so."""
-    range_warehouse.dbt("compile", "--vars", dbt_vars(ds=END))
+    # lookback_days 0: the day before END, which the range built, is each summary's seed.
+    range_warehouse.dbt("compile", "--vars", json.dumps({"ds": END, "lookback_days": 0}))
     manifest = json.loads((range_warehouse.target_path / "manifest.json").read_text())
     reading_themselves, declared = set(), set()
     for node in manifest["nodes"].values():
@@ -247,7 +249,9 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
     )
     # The model's logic changes: a share no longer counts as an engagement.
     model = project / "models" / "marts" / "listings" / "fct_listing_engagements.sql"
-    model.write_text(model.read_text().replace("where id_listing is not null", "where id_listing is not null and event_type <> 'share'"))
+    changed = model.read_text().replace("    from engagements\n)", "    from engagements\n    where event_type <> 'share'\n)")
+    assert changed != model.read_text()
+    model.write_text(changed)
     assert range_warehouse.scalar("select count(*) from marts.fct_listing_engagements where dim_engagement_type = 'share'") > 0
     ledger_before = {row[:2]: row[2:] for row in warehouse.query("select model_name, cast(ds as varchar), run_id, fingerprint from audit.partition_ledger")}
     locations = ["--raw-root", str(warehouse.raw_root), "--duckdb-path", str(warehouse.duckdb_path)]

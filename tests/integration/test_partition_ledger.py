@@ -199,8 +199,8 @@ def test_rerunning_one_ds_replaces_exactly_its_rows_under_the_runs_invocation_id
         else:
             assert row == old, (model, ds)
     rewritten = {key for key, row in after.items() if row[0] == invocation_id}
-    assert ("fct_page_views", "2025-02-27") in rewritten and ("dim_users", RERUN_DS) in rewritten
-    assert ("fct_page_views", "2025-02-26") not in rewritten and ("dim_users", "2025-03-01") not in rewritten
+    assert ("fct_page_views", "2025-02-26") in rewritten and ("dim_users", RERUN_DS) in rewritten
+    assert ("fct_page_views", "2025-02-25") not in rewritten and ("dim_users", "2025-03-01") not in rewritten
     warned = partitions_with_status(warehouse, "warn")
     skipped = partitions_with_status(warehouse, "skip")
     for model, ds in rewritten:
@@ -265,8 +265,8 @@ def test_partitions_never_built_are_missing(crafted_warehouse, fingerprints, tmp
     assert by_state == {
         ("stg_events__lines", "missing"): [("2025-02-24", "2025-02-28"), ("2025-03-04", "2025-03-04")],
         ("stg_events__lines", "current"): [("2025-03-01", "2025-03-03")],
-        ("fct_page_views", "missing"): [("2025-02-24", "2025-02-25"), ("2025-03-04", "2025-03-04")],
-        ("fct_page_views", "current"): [("2025-02-26", "2025-03-03")],
+        ("fct_page_views", "missing"): [("2025-02-24", "2025-02-24"), ("2025-03-04", "2025-03-04")],
+        ("fct_page_views", "current"): [("2025-02-25", "2025-03-03")],
     }
     missing = next(status for status in statuses if status.state == "missing")
     assert (missing.run_id, missing.published_at, missing.fingerprint) == (None, None, None)
@@ -301,9 +301,8 @@ def test_the_command_lists_stale_and_missing_ranges_and_the_backfill_to_run(craf
     assert [line.split() for line in capsys.readouterr().out.splitlines()[1:]] == [
         ["dim_users", "missing", "2025-02-25", "..", "2025-02-28", "(4", "partitions)"],
         ["current", "2025-03-01", "(1", "partition)"],
-        ["fct_page_views", "missing", "2025-02-25", "(1", "partition)"],
-        ["stale", "2025-02-26", "..", "2025-03-01", "(4", "partitions)"],
-        ["Total:", "5", "missing,", "4", "stale,", "1", "current", "partition(s)", "of", "2", "model(s)."],
+        ["fct_page_views", "stale", "2025-02-25", "..", "2025-03-01", "(5", "partitions)"],
+        ["Total:", "4", "missing,", "5", "stale,", "1", "current", "partition(s)", "of", "2", "model(s)."],
         ["Rebuild", "them", "with:"],
         ["python", "-m", "scripts.backfill", "run", "--stale", "--start-ds", "2025-02-25", "--end-ds", "2025-03-01"],
     ]

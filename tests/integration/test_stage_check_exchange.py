@@ -107,9 +107,10 @@ def test_the_audit_table_holds_every_result_of_a_run(warehouse):
             f"select model_name, count(*) from audit.partition_check_results where run_id = '{run_id}' group by 1"
         )
     )
-    # dim_listings declares 6 checks and owns 1 partition per run; fct_page_views 5 checks over 03-01 .. 03-04.
+    # dim_listings declares 6 checks and owns 1 partition per run; fct_page_views 5 checks over
+    # 02-28 .. 03-04 (the run's ds and the lookback_days, 4, before it).
     assert per_model["dim_listings"] == 6
-    assert per_model["fct_page_views"] == 5 * 4
+    assert per_model["fct_page_views"] == 5 * 5
     assert per_model["stg_events__lines"] == 6
 
 

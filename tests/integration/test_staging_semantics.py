@@ -88,7 +88,7 @@ def test_events_are_parsed_as_the_contract_says(crafted_warehouse):
     assert events["e-unknown-type"]["is_known_event_type"] is False
     assert (events["e-bad-user"]["id_user"], events["e-bad-user"]["is_logged_in"]) == (None, False)
     assert (events["e-logged-out"]["id_user"], events["e-logged-out"]["is_logged_in"]) == (None, False)
-    assert (events["e-home"]["page_type"], events["e-home"]["url_path"]) == ("other", "/")
+    assert (events["e-home"]["page_type"], events["e-home"]["url_path"]) == ("home", "/")
     assert (events["e-external"]["page_type"], events["e-external"]["id_listing"]) == ("other", None)
     assert events["e-next-day"]["market_slug"] == "são-paulo"
 
