@@ -150,14 +150,14 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
     result = backfill(warehouse, "resume")
     # The retry keeps the original job: selection, dates and vars.
     assert f"Backfill {state['backfill_id']}: 'fqn:*', ds {START} .. {END}, vars {{\"lookback_days\": 4}}" in result.stdout
-    assert f"Resuming backfill {state['backfill_id']}: {len(done)} of 10 chunks already done." in result.stdout
+    assert f"Resuming backfill {state['backfill_id']}: {len(done)} of 12 chunks already done." in result.stdout
     resumed = json.loads((folder / "state.json").read_text())
     assert resumed["phase"] == "swapped"
     # The chunks done before the kill were not run again.
     for task, entry in done.items():
         assert resumed["tasks"][task]["attempts"] == 1
         assert resumed["tasks"][task]["finished_at"] == entry["finished_at"]
-    assert all(entry["status"] == "done" for entry in resumed["tasks"].values()) and len(resumed["tasks"]) == 10
+    assert all(entry["status"] == "done" for entry in resumed["tasks"].values()) and len(resumed["tasks"]) == 12
 
     for table in PARTITIONED_MODELS:
         assert warehouse.scalar(f"select count(*) from {table}") > 0, table
@@ -269,12 +269,13 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
         return result.stdout
 
     listing = in_project("scripts.ledger")
-    stale = {"fct_listing_engagements", "cum_listing_engagement"}
-    assert "Total: 0 missing, 10 stale" in listing
+    # Both cumulative tables read the engagements (cum_user_activity for activity).
+    stale = {"fct_listing_engagements", "cum_listing_engagement", "cum_user_activity"}
+    assert "Total: 0 missing, 15 stale" in listing
     assert [line.split()[0] for line in listing.splitlines() if " stale " in line] == sorted(stale)
 
     out = in_project("scripts.backfill", "run", "--stale", "--days-per-chunk", "5")
-    assert "Stale or missing partitions: 10 in 2 model(s)." in out
+    assert "Stale or missing partitions: 15 in 3 model(s)." in out
     backfill_id = warehouse.scalar("select backfill_id from audit.backfill_runs")
     ledger_after = {row[:2]: row[2:] for row in warehouse.query("select model_name, cast(ds as varchar), run_id, fingerprint from audit.partition_ledger")}
     rebuilt = {key for key, value in ledger_after.items() if value != ledger_before[key]}
