@@ -31,7 +31,7 @@ import duckdb
 
 from scripts import generate_landing_zone
 from scripts.cumulative_full_scan import user_activity_full_scan_sql
-from scripts.warehouse import PROJECT_ROOT, dbt_vars, landed_range, run_dbt
+from scripts.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
 
 
 @dataclass(frozen=True)
@@ -398,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     names = args.scenarios or list(SCENARIOS)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-benchmark-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    # The scenarios build generated samples: a sample key hashes their emails (the child processes inherit it).
+    if not os.environ.get(PII_KEY_ENV, "").strip():
+        os.environ[PII_KEY_ENV] = str(write_sample_pii_key(workdir / SAMPLE_PII_KEY_NAME).resolve())
     results = {}
     failed = []
     for name in names:

@@ -1,12 +1,17 @@
 """The main job: land a sample (unless one is there), build the whole
 warehouse over every landed ds in one range run, and say what was built.
 
-    python -m scripts.build_warehouse [--regenerate] [--raw-root PATH] [--duckdb-path PATH]
+    python -m scripts.build_warehouse [--regenerate] [--raw-root PATH] [--duckdb-path PATH] [--pii-key-file PATH]
+
+Emails are hashed with the key in $WAREHOUSE_PII_KEY_FILE (or --pii-key-file). Without one, a
+sample this job lands itself gets a random sample key, sample-pii.key beside the warehouse
+file; any other landing zone needs a key.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
@@ -19,12 +24,15 @@ from scripts import generate_landing_zone
 from scripts.warehouse import (
     LANDING_SOURCES,
     PROJECT_ROOT,
+    PII_KEY_ENV,
+    SAMPLE_PII_KEY_NAME,
     DbtError,
     dbt_vars,
     duckdb_path_from_env,
     landed_range,
     raw_root_from_env,
     run_dbt,
+    write_sample_pii_key,
 )
 
 
@@ -35,6 +43,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
     )
     parser.add_argument("--regenerate", action="store_true", help="write a fresh default sample even if one is there")
+    parser.add_argument(
+        "--pii-key-file",
+        type=Path,
+        default=Path(os.environ[PII_KEY_ENV]) if os.environ.get(PII_KEY_ENV, "").strip() else None,
+        help=f"file holding the key that hashes emails (default: ${PII_KEY_ENV}; a sample this job lands gets {SAMPLE_PII_KEY_NAME})",
+    )
     return parser.parse_args(argv)
 
 
@@ -42,13 +56,17 @@ def has_landing_data(raw_root: Path) -> bool:
     return any((raw_root / source).exists() for source in LANDING_SOURCES)
 
 
-def next_day_command(raw_root: Path | str, duckdb_path: Path | str, ds: str) -> str:
+def next_day_command(raw_root: Path | str, duckdb_path: Path | str, ds: str, pii_key_file: Path | str | None = None) -> str:
     """The shell command that builds partition `ds` of the warehouse this job built, from the landing
     zone it read: it works pasted into any shell, from any folder (it changes to the project folder
-    and names both paths, absolute, as the job resolved them)."""
+    and names the paths, absolute, as the job resolved them: the key file's path, never the key;
+    by default $WAREHOUSE_PII_KEY_FILE's)."""
     dbt = Path(sys.executable).parent / "dbt"
     if dbt.is_relative_to(PROJECT_ROOT):
         dbt = dbt.relative_to(PROJECT_ROOT)
+    if pii_key_file is None and os.environ.get(PII_KEY_ENV, "").strip():
+        pii_key_file = os.environ[PII_KEY_ENV].strip()
+    key_setting = [f"{PII_KEY_ENV}={shlex.quote(str(Path(pii_key_file).expanduser().resolve()))}"] if pii_key_file else []
     return " ".join(
         [
             "cd",
@@ -56,6 +74,7 @@ def next_day_command(raw_root: Path | str, duckdb_path: Path | str, ds: str) -> 
             "&&",
             f"WAREHOUSE_RAW_ROOT={shlex.quote(str(Path(raw_root).resolve()))}",
             f"WAREHOUSE_DUCKDB_PATH={shlex.quote(str(Path(duckdb_path).resolve()))}",
+            *key_setting,
             shlex.quote(str(dbt)),
             "build",
             "--profiles-dir",
@@ -101,15 +120,31 @@ def summarise(duckdb_path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.monotonic()
+    sample_key = args.duckdb_path.parent / SAMPLE_PII_KEY_NAME
     if args.regenerate or not has_landing_data(args.raw_root):
         print(f"Generating the default sample landing zone in {args.raw_root} ...", flush=True)
         generate_landing_zone.main(["--raw-root", str(args.raw_root), "--overwrite"])
+        if args.pii_key_file is None:
+            write_sample_pii_key(sample_key)
+    pii_key_file = args.pii_key_file
+    if pii_key_file is None and sample_key.exists():
+        pii_key_file = sample_key
+        print(f"Emails are hashed with the sample key {sample_key}, for the sample only; set {PII_KEY_ENV} for real data.")
+    if pii_key_file is None:
+        print(
+            f"No key for personal data: set {PII_KEY_ENV} (or --pii-key-file) to a file holding a secret key of at least"
+            f" 32 bytes, e.g. openssl rand -hex 32 > /secure/place/stayhub-pii.key. Only a sample this job lands"
+            f" itself (into an empty folder, or over an old sample with --regenerate) gets a sample key. Nothing was built.",
+            file=sys.stderr,
+        )
+        return 1
+    key_env = {PII_KEY_ENV: str(pii_key_file.expanduser().resolve())}
     start_ds, end_ds = landed_range(args.raw_root)
     args.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"Building the warehouse for ds {start_ds} .. {end_ds} into {args.duckdb_path} ...", flush=True)
     try:
-        run_dbt(["seed"], args.raw_root, args.duckdb_path, stream=True)
-        run_dbt(["build", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)], args.raw_root, args.duckdb_path, stream=True)
+        run_dbt(["seed"], args.raw_root, args.duckdb_path, stream=True, extra_env=key_env)
+        run_dbt(["build", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)], args.raw_root, args.duckdb_path, stream=True, extra_env=key_env)
     except DbtError as error:
         print(f"\nThe build failed: {error}. dbt's log is in logs/dbt.log; failing tests' SQL under target/.", file=sys.stderr)
         return 1
@@ -124,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")
     next_ds = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
     print(f"  next day       once ds={next_ds} has landed in every source:")
-    print(f"                 {next_day_command(args.raw_root, args.duckdb_path, next_ds)}")
+    print(f"                 {next_day_command(args.raw_root, args.duckdb_path, next_ds, pii_key_file)}")
     return 0
 
 

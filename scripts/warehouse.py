@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANDING_SOURCES = ("assignments", "bookings", "events", "listings", "users")
 DEFAULT_RAW_ROOT = "data/raw"
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
+# The file holding the key of the personal-data hash (scripts/duckdb_plugins/pii_key.py).
+PII_KEY_ENV = "WAREHOUSE_PII_KEY_FILE"
+SAMPLE_PII_KEY_NAME = "sample-pii.key"
 
 
 class DbtError(RuntimeError):
@@ -36,6 +40,17 @@ def duckdb_path_from_env() -> Path:
     return Path(os.environ.get("WAREHOUSE_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
 
 
+def write_sample_pii_key(path: Path | str) -> Path:
+    """A random key for sample data at `path` (kept if already there), readable by its owner only."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as key_file:
+            key_file.write(secrets.token_hex(32) + "\n")
+    return path
+
+
 def dbt_env(raw_root: Path | str, duckdb_path: Path | str, extra: dict | None = None) -> dict:
     """The environment a dbt invocation of this project runs with."""
     env = dict(os.environ)
@@ -48,6 +63,9 @@ def dbt_env(raw_root: Path | str, duckdb_path: Path | str, extra: dict | None = 
         }
     )
     env.update(extra or {})
+    # dbt runs in the project folder: a key file named relative to the caller's folder is made absolute.
+    if env.get(PII_KEY_ENV, "").strip():
+        env[PII_KEY_ENV] = str(Path(env[PII_KEY_ENV].strip()).expanduser().resolve())
     return env
 
 
@@ -66,6 +84,7 @@ def run_dbt(
     extra_env: dict | None = None,
     target_path: Path | str | None = None,
     die_with_parent: bool = False,
+    log_path: Path | str | None = None,
 ) -> subprocess.CompletedProcess:
     """Runs one dbt command in the project folder; raises DbtError when it fails and check is set.
     With die_with_parent, dbt is killed when this process dies (Linux), so no orphan keeps writing."""
@@ -75,6 +94,8 @@ def run_dbt(
         command = ["setpriv", "--pdeathsig", "KILL", *command]
     if target_path is not None:
         command += ["--target-path", str(target_path)]
+    if log_path is not None:
+        command += ["--log-path", str(log_path)]
     result = subprocess.run(
         command,
         cwd=PROJECT_ROOT,

@@ -27,6 +27,10 @@ is_crawler_user_agent = _call("is_crawler_user_agent")
 pii_hash = _call("pii_hash")
 
 
+def redact_emails(expr, keep_identity=False):
+    return f"redact_emails({expr})"
+
+
 def regexp_like(expr, pattern):
     return f"regexp_matches({expr}, 'pattern')"
 

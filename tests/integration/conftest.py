@@ -3,14 +3,16 @@ invocation at a time, as a user would."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from scripts import generate_landing_zone
-from scripts.warehouse import dbt_vars, run_dbt
+from scripts.warehouse import PII_KEY_ENV, SAMPLE_PII_KEY_NAME, dbt_vars, run_dbt, write_sample_pii_key
 from tests.integration import crafted_landing
 
 
@@ -21,11 +23,16 @@ class Warehouse:
         self.root = root
         self.raw_root = root / "raw"
         self.duckdb_path = root / "warehouse.duckdb"
-        # Each warehouse keeps its own target folder, so partial parsing stays warm per warehouse.
+        # Each warehouse keeps its own target folder, so partial parsing stays warm per warehouse,
+        # and its own dbt log (logs/dbt.log), which tests can read without other tests' runs in it.
         self.target_path = root / "target"
+        self.log_path = root / "logs"
 
-    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return run_dbt(list(args), self.raw_root, self.duckdb_path, check=check, target_path=self.target_path)
+    def dbt(self, *args: str, check: bool = True, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+        return run_dbt(
+            list(args), self.raw_root, self.duckdb_path, check=check, target_path=self.target_path, extra_env=extra_env,
+            log_path=self.log_path,
+        )
 
     def build(self, *args: str, check: bool = True, **window: str) -> subprocess.CompletedProcess:
         """dbt build for a window: ds=..., or start_ds=... end_ds=..., or none (latest landed)."""
@@ -38,6 +45,20 @@ class Warehouse:
 
     def scalar(self, sql: str):
         return self.query(sql)[0][0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pii_key_file(tmp_path_factory) -> Iterator[Path]:
+    """The sample key every dbt run of the tests hashes emails with: $WAREHOUSE_PII_KEY_FILE, set for
+    this process and so for every dbt and runner it starts (scripts.warehouse.dbt_env)."""
+    path = write_sample_pii_key(tmp_path_factory.mktemp("pii_key") / SAMPLE_PII_KEY_NAME)
+    previous = os.environ.get(PII_KEY_ENV)
+    os.environ[PII_KEY_ENV] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop(PII_KEY_ENV, None)
+    else:
+        os.environ[PII_KEY_ENV] = previous
 
 
 @pytest.fixture(scope="session")

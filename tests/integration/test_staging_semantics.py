@@ -149,9 +149,3 @@ def test_change_logs_collapse_latest_change_wins_and_deletes_are_honoured(crafte
         ("2025-03-03", 1, "deactivated", "FR"),
         ("2025-03-03", 7, "active", None),
     ]
-
-
-def test_email_is_hashed_in_parsed_columns(crafted_warehouse):
-    hashes = crafted_warehouse.query("select distinct email_hash from staging.stg_users__users where id_user = 1")
-    assert len(hashes) == 1 and len(hashes[0][0]) == 32
-    assert crafted_landing.CLEAR_EMAIL.lower() not in hashes[0][0]

@@ -83,7 +83,7 @@ final as (
         id_booking,
         id_listing,
         id_guest,
-        booking_status,
+        {{ redact_emails('booking_status') }} as booking_status,
         checkin_date,
         checkout_date,
         price_usd_raw,

@@ -100,7 +100,8 @@ final as (
         dedup_key,
         line_status,
         reject_reason,
-        event_id,
+        {#- Parsed text that can leave staging holds no email (redact_emails); raw_line, url and dedup_key keep the line as landed. #}
+        {{ redact_emails('event_id', keep_identity=true) }} as event_id,
         event_ts_raw,
         event_at,
         cast(event_at as date) as event_date,
@@ -109,13 +110,13 @@ final as (
         user_id_raw,
         id_user,
         id_user is not null as is_logged_in,
-        anonymous_id,
-        platform,
+        {{ redact_emails('anonymous_id', keep_identity=true) }} as anonymous_id,
+        {{ redact_emails('platform') }} as platform,
         url,
-        url_host,
+        {{ redact_emails('url_host') }} as url_host,
         is_stayhub_url,
         {#- Trailing slashes do not make another page. -#}
-        coalesce(nullif(rtrim(url_path_decoded, '/'), ''), '/') as url_path,
+        {{ redact_emails("coalesce(nullif(rtrim(url_path_decoded, '/'), ''), '/')") }} as url_path,
         case
             when is_stayhub_url and id_listing_text is not null then 'listing'
             when is_stayhub_url and market_slug_text is not null then 'search'
@@ -123,12 +124,12 @@ final as (
             else 'other'
         end as page_type,
         case when is_stayhub_url then {{ dbt.safe_cast('id_listing_text', dbt.type_bigint()) }} end as id_listing,
-        case when is_stayhub_url then lower(market_slug_text) end as market_slug,
-        {{ url_decode(regexp_extract_group('url_query', '(^|&)utm_source=([^&]*)', 2)) }} as utm_source,
-        {{ url_decode(regexp_extract_group('url_query', '(^|&)utm_medium=([^&]*)', 2)) }} as utm_medium,
-        {{ url_decode(regexp_extract_group('url_query', '(^|&)utm_campaign=([^&]*)', 2)) }} as utm_campaign,
-        referrer,
-        user_agent,
+        case when is_stayhub_url then {{ redact_emails('lower(market_slug_text)') }} end as market_slug,
+        {{ redact_emails(url_decode(regexp_extract_group('url_query', '(^|&)utm_source=([^&]*)', 2))) }} as utm_source,
+        {{ redact_emails(url_decode(regexp_extract_group('url_query', '(^|&)utm_medium=([^&]*)', 2))) }} as utm_medium,
+        {{ redact_emails(url_decode(regexp_extract_group('url_query', '(^|&)utm_campaign=([^&]*)', 2))) }} as utm_campaign,
+        {{ redact_emails('referrer') }} as referrer,
+        {{ redact_emails('user_agent') }} as user_agent,
         {{ is_crawler_user_agent('user_agent') }} as is_crawler,
         properties,
         {{ json_get_text('properties', 'dwell_ms') }} as dwell_ms_raw,
@@ -136,7 +137,7 @@ final as (
             when {{ dbt.safe_cast(json_get_text('properties', 'dwell_ms'), dbt.type_bigint()) }} >= 0
                 then {{ dbt.safe_cast(json_get_text('properties', 'dwell_ms'), dbt.type_bigint()) }}
         end as dwell_ms,
-        {{ json_get_text('properties', 'channel') }} as share_channel
+        {{ redact_emails(json_get_text('properties', 'channel')) }} as share_channel
     from pages
 )
 

@@ -23,8 +23,9 @@ typed as (
         *,
         {{ dbt.safe_cast('listing_id_raw', dbt.type_bigint()) }} as id_listing,
         {{ dbt.safe_cast('host_id_raw', dbt.type_bigint()) }} as id_host,
-        {{ canonical_market_name('market_raw') }} as dim_market,
-        lower(trim(room_type_raw)) as dim_room_type,
+        {#- Market and room type reach the marts: no email in them (redact_emails). #}
+        {{ canonical_market_name(redact_emails('market_raw')) }} as dim_market,
+        lower(trim({{ redact_emails('room_type_raw') }})) as dim_room_type,
         {{ dbt.safe_cast('capacity_raw', dbt.type_int()) }} as capacity_parsed,
         {{ dbt.safe_cast('nightly_price_usd_raw', dbt.type_numeric()) }} as nightly_price_usd_parsed,
         {{ parse_iso8601_utc('created_at_raw') }} as created_at,

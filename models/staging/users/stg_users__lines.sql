@@ -89,7 +89,7 @@ final as (
         {#- ISO 3166-1 alpha-2 only; anything else becomes null and a data-quality issue. -#}
         case when {{ regexp_like('dim_country', '^[A-Z]{2}$') }} then dim_country end as dim_country,
         signup_at,
-        user_status
+        {{ redact_emails('user_status') }} as user_status
     from classified
 )
 
