@@ -17,7 +17,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANDING_SOURCES = ("assignments", "bookings", "events", "listings", "users")
 DEFAULT_RAW_ROOT = "data/raw"
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
-# The file holding the key of the personal-data hash (scripts/duckdb_plugins/pii_key.py).
+# The file holding the key of the personal-data hash (dbt_plugins/pii_key.py).
 PII_KEY_ENV = "WAREHOUSE_PII_KEY_FILE"
 SAMPLE_PII_KEY_NAME = "sample-pii.key"
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import duckdb
 import pytest
 
-from scripts.duckdb_plugins import pii_key
+from dbt_plugins import pii_key
 from scripts.generate_landing_zone import write_partition
 from scripts.warehouse import PII_KEY_ENV, dbt_vars
 from tests.integration import crafted_landing

@@ -1,6 +1,6 @@
 """dbt-duckdb plugin: the keyed hash for personal data, with a key that never enters SQL.
 
-profiles/profiles.yml declares it (`plugins: [{module: pii_key}]`). When dbt opens its DuckDB
+profiles/profiles.yml declares it (`plugins: [{module: dbt_plugins.pii_key}]`). When dbt opens its DuckDB
 connection, the plugin reads the key from the file named by $WAREHOUSE_PII_KEY_FILE (the file's
 bytes, surrounding whitespace removed, at least 32 bytes) and registers two SQL functions:
 

@@ -1,1 +1,0 @@
-"""Plugins that dbt-duckdb loads into its connection (profiles/profiles.yml, module_paths)."""
