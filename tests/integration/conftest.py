@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,16 +91,54 @@ def crafted_landing_root(tmp_path_factory) -> Path:
     return raw_root
 
 
-def make_crafted_warehouse(root: Path, crafted_root: Path) -> Warehouse:
+def seeded_warehouse(root: Path, crafted_root: Path) -> Warehouse:
+    """A seeded, empty warehouse in `root` on the landing zone at `crafted_root`."""
     warehouse = Warehouse(root)
     warehouse.raw_root = crafted_root
     warehouse.dbt("seed")
     return warehouse
 
 
+def line_fates(warehouse: Warehouse, sources) -> dict[tuple[str, str, str], list]:
+    """{(source, ds, raw line): sorted [(line_status, reject_reason)]} of every staged line."""
+    fates = defaultdict(list)
+    for source in sources:
+        for ds, raw_line, status, reason in warehouse.query(
+            f"select cast(ds as varchar), raw_line, line_status, reject_reason from staging.stg_{source}__lines"
+        ):
+            fates[(source, ds, raw_line)].append((status, reason))
+    return {key: sorted(value, key=str) for key, value in fates.items()}
+
+
+def expected_line_fates(lines: dict) -> dict[tuple[str, str, str], list]:
+    """line_fates as a hand-made zone's LINES ({(source, ds): [(marker, line, status, reason)]}) expects them."""
+    fates = defaultdict(list)
+    for (source, ds), partition_lines in lines.items():
+        for _, line, status, reason in partition_lines:
+            fates[(source, ds, line)].append((status, reason))
+    return {key: sorted(value, key=str) for key, value in fates.items()}
+
+
+def line_accounting_against_landed(warehouse: Warehouse, last_ds: str) -> tuple[dict, dict]:
+    """(accounted, landed): per (source, ds) up to last_ds, (lines read, staged + duplicate + rejected)
+    from the accounting model, and (lines, lines) counted in the landing files by Python."""
+    landed = generate_landing_zone.count_lines(warehouse.raw_root)
+    accounted = {
+        (source, ds): (read, staged + duplicate + rejected)
+        for source, ds, read, staged, duplicate, rejected in warehouse.query(
+            "select source_name, cast(ds as varchar), lines_read, lines_staged, lines_duplicate, lines_rejected "
+            "from staging.stg_landing__line_accounting"
+        )
+    }
+    expected = {
+        (source, ds): (count, count) for source, per_ds in landed.items() for ds, count in per_ds.items() if ds <= last_ds and count > 0
+    }
+    return accounted, expected
+
+
 @pytest.fixture(scope="session")
 def crafted_warehouse(tmp_path_factory, crafted_landing_root) -> Warehouse:
     """The hand-made landing zone built in one range run."""
-    warehouse = make_crafted_warehouse(tmp_path_factory.mktemp("crafted_range"), crafted_landing_root)
+    warehouse = seeded_warehouse(tmp_path_factory.mktemp("crafted_range"), crafted_landing_root)
     warehouse.build(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS)
     return warehouse

@@ -4,13 +4,16 @@ their edges, and re-running an older ds after later days have run."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import pytest
 
-from scripts.generate_landing_zone import count_lines
 from tests.integration import contract_landing
-from tests.integration.conftest import Warehouse
+from tests.integration.conftest import (
+    Warehouse,
+    expected_line_fates,
+    line_accounting_against_landed,
+    line_fates,
+    seeded_warehouse,
+)
 from tests.integration.test_incremental_loading import PARTITIONED_MODELS, checksum, table_differences
 
 
@@ -21,59 +24,28 @@ def contract_root(tmp_path_factory):
     return raw_root
 
 
-def seeded(tmp_path_factory, raw_root, name) -> Warehouse:
-    warehouse = Warehouse(tmp_path_factory.mktemp(name))
-    warehouse.raw_root = raw_root
-    warehouse.dbt("seed")
-    return warehouse
-
-
 @pytest.fixture(scope="module")
 def range_built(tmp_path_factory, contract_root) -> Warehouse:
-    warehouse = seeded(tmp_path_factory, contract_root, "contract_range")
+    warehouse = seeded_warehouse(tmp_path_factory.mktemp("contract_range"), contract_root)
     warehouse.build(start_ds=contract_landing.FIRST_DS, end_ds=contract_landing.LAST_DS)
     return warehouse
 
 
 @pytest.fixture(scope="module")
 def daily_built(tmp_path_factory, contract_root) -> Warehouse:
-    warehouse = seeded(tmp_path_factory, contract_root, "contract_daily")
+    warehouse = seeded_warehouse(tmp_path_factory.mktemp("contract_daily"), contract_root)
     for ds in contract_landing.DAYS:
         warehouse.dbt("run", "--vars", f'{{ds: "{ds}"}}')
     return warehouse
 
 
 def test_every_line_gets_its_expected_status_and_reason(range_built):
-    expected = defaultdict(list)
-    for (source, ds), lines in contract_landing.LINES.items():
-        for _, line, status, reason in lines:
-            expected[(source, ds, line)].append((status, reason))
-    actual = defaultdict(list)
-    for source in contract_landing.SOURCES:
-        for ds, raw_line, status, reason in range_built.query(
-            f"select cast(ds as varchar), raw_line, line_status, reject_reason from staging.stg_{source}__lines"
-        ):
-            actual[(source, ds, raw_line)].append((status, reason))
-    assert {key: sorted(value, key=str) for key, value in actual.items()} == {
-        key: sorted(value, key=str) for key, value in expected.items()
-    }
+    assert line_fates(range_built, contract_landing.SOURCES) == expected_line_fates(contract_landing.LINES)
 
 
 def test_every_landed_line_is_accounted_for(range_built):
-    landed = count_lines(range_built.raw_root)
-    accounted = {
-        (source, ds): (read, staged + duplicate + rejected)
-        for source, ds, read, staged, duplicate, rejected in range_built.query(
-            "select source_name, cast(ds as varchar), lines_read, lines_staged, lines_duplicate, lines_rejected "
-            "from staging.stg_landing__line_accounting"
-        )
-    }
-    assert accounted == {
-        (source, ds): (count, count)
-        for source, per_ds in landed.items()
-        for ds, count in per_ds.items()
-        if ds <= contract_landing.LAST_DS and count > 0
-    }
+    accounted, expected = line_accounting_against_landed(range_built, contract_landing.LAST_DS)
+    assert accounted == expected
 
 
 def dwell(warehouse, event_id):

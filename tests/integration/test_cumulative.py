@@ -10,7 +10,7 @@ import pytest
 
 from scripts import generate_landing_zone
 from scripts.cumulative_full_scan import SUMMARIES, Summary, full_scan_sql, select_columns_sql
-from tests.integration.conftest import Warehouse
+from tests.integration.conftest import Warehouse, seeded_warehouse
 from tests.integration.test_incremental_loading import table_differences
 
 START = date(2025, 1, 1)
@@ -35,10 +35,7 @@ def cumulative_landing(tmp_path_factory):
 
 
 def warehouse_on(tmp_path_factory, raw_root, name) -> Warehouse:
-    warehouse = Warehouse(tmp_path_factory.mktemp(name))
-    warehouse.raw_root = raw_root
-    warehouse.dbt("seed")
-    return warehouse
+    return seeded_warehouse(tmp_path_factory.mktemp(name), raw_root)
 
 
 def run(warehouse: Warehouse, **window) -> None:

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from tests.integration import crafted_landing
-from tests.integration.conftest import make_crafted_warehouse
+from tests.integration.conftest import seeded_warehouse
 
 PARTITIONED_MODELS = [
     "staging.stg_assignments__lines",
@@ -48,7 +48,7 @@ def checksum(warehouse, table: str):
 
 @pytest.fixture(scope="module")
 def daily_warehouse(tmp_path_factory, crafted_landing_root):
-    warehouse = make_crafted_warehouse(tmp_path_factory.mktemp("daily"), crafted_landing_root)
+    warehouse = seeded_warehouse(tmp_path_factory.mktemp("daily"), crafted_landing_root)
     for ds in DAYS:
         warehouse.dbt("run", "--vars", f'{{ds: "{ds}"}}')
     return warehouse

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.integration import crafted_landing
-from tests.integration.conftest import make_crafted_warehouse
+from tests.integration.conftest import seeded_warehouse
 
 
 @pytest.fixture(scope="module")
 def fresh_warehouse(tmp_path_factory, crafted_landing_root):
-    return make_crafted_warehouse(tmp_path_factory.mktemp("contract"), crafted_landing_root)
+    return seeded_warehouse(tmp_path_factory.mktemp("contract"), crafted_landing_root)
 
 
 def relations(warehouse) -> list[str]:

@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from scripts.generate_landing_zone import count_lines
 from tests.integration import crafted_landing
+from tests.integration.conftest import expected_line_fates, line_accounting_against_landed, line_fates
 
 
 def test_every_crafted_line_gets_its_expected_status_and_reason(crafted_warehouse):
-    expected = defaultdict(list)
-    for (source, ds), lines in crafted_landing.LINES.items():
-        for _, line, status, reason in lines:
-            expected[(source, ds, line)].append((status, reason))
-    actual = defaultdict(list)
-    for source in crafted_landing.SOURCES:
-        for ds, raw_line, status, reason in crafted_warehouse.query(
-            f"select cast(ds as varchar), raw_line, line_status, reject_reason from staging.stg_{source}__lines"
-        ):
-            actual[(source, ds, raw_line)].append((status, reason))
-    assert {key: sorted(value, key=str) for key, value in actual.items()} == {
-        key: sorted(value, key=str) for key, value in expected.items()
-    }
+    assert line_fates(crafted_warehouse, crafted_landing.SOURCES) == expected_line_fates(crafted_landing.LINES)
 
 
 def test_every_landed_line_is_accounted_for(crafted_warehouse):
-    landed = count_lines(crafted_warehouse.raw_root)
-    accounted = {
-        (source, ds): (read, staged + duplicate + rejected)
-        for source, ds, read, staged, duplicate, rejected in crafted_warehouse.query(
-            "select source_name, cast(ds as varchar), lines_read, lines_staged, lines_duplicate, lines_rejected "
-            "from staging.stg_landing__line_accounting"
-        )
-    }
-    expected = {
-        (source, ds): (count, count)
-        for source, per_ds in landed.items()
-        for ds, count in per_ds.items()
-        if ds <= crafted_landing.LAST_DS and count > 0
-    }
+    accounted, expected = line_accounting_against_landed(crafted_warehouse, crafted_landing.LAST_DS)
     assert accounted == expected
+    landed = count_lines(crafted_warehouse.raw_root)
     # The empty day landed with _SUCCESS only: nothing read, nothing lost, the build went through.
     assert all(landed[source][crafted_landing.LAST_DS] == 0 for source in crafted_landing.SOURCES if source != "listings")
 
