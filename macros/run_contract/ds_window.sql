@@ -11,6 +11,14 @@
         {{ return(batch_window) }}
     {%- endif -%}
 
+    {%- if not execute -%}
+        {#-
+            Parsing: no SQL may run yet, and the window does not shape the DAG.
+            Bad vars are left to validate_run_vars, which names them all at once.
+        -#}
+        {{ return({'start_ds': '1970-01-01', 'end_ds': '1970-01-01'}) }}
+    {%- endif -%}
+
     {%- set ds = _parse_ds_var('ds') -%}
     {%- set start_ds = _parse_ds_var('start_ds') -%}
     {%- set end_ds = _parse_ds_var('end_ds') -%}
@@ -32,18 +40,31 @@
         {{ return({'start_ds': ds, 'end_ds': ds}) }}
     {%- elif start_ds is not none -%}
         {{ return({'start_ds': start_ds, 'end_ds': end_ds}) }}
-    {%- elif execute -%}
+    {%- else -%}
         {%- set latest = latest_landed_ds() -%}
         {{ return({'start_ds': latest, 'end_ds': latest}) }}
-    {%- else -%}
-        {#- Parsing: no SQL may run yet, and the window does not shape the DAG. -#}
-        {{ return({'start_ds': '1970-01-01', 'end_ds': '1970-01-01'}) }}
     {%- endif -%}
 {% endmacro %}
 
 
 {#- A ds var as a validated 'YYYY-MM-DD' string, or none when it is not set. -#}
 {% macro _parse_ds_var(name) %}
+    {%- set problem = _ds_var_problem(name) -%}
+    {%- if problem is not none -%}
+        {{ _run_contract_error(problem) }}
+    {%- endif -%}
+    {%- set value = var(name, none) -%}
+    {{ return(none if value is none or (value | string | trim) == '' else value | string | trim) }}
+{% endmacro %}
+
+
+{#-
+    What is wrong with a date var, or none. A ds names a day whose data has
+    landed, so it lies between 2000-01-01 (older is a typo such as 0205) and
+    tomorrow in UTC (a day of data lands only after it ends; one day of margin
+    for operators east of UTC): 9999-12-31 is refused, not run.
+-#}
+{% macro _ds_var_problem(name) %}
     {%- set value = var(name, none) -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {{ return(none) }}
@@ -51,19 +72,28 @@
     {%- set text = value | string | trim -%}
     {%- set match = modules.re.fullmatch('([0-9]{4})-([0-9]{2})-([0-9]{2})', text) -%}
     {%- if not match -%}
-        {{ _run_contract_error("var `" ~ name ~ "` must be a date written YYYY-MM-DD, got '" ~ text ~ "'") }}
+        {{ return("var `" ~ name ~ "` must be a date written YYYY-MM-DD, got '" ~ text ~ "'") }}
     {%- endif -%}
     {%- set year, month, day = match.group(1) | int, match.group(2) | int, match.group(3) | int -%}
-    {%- if year < 1900 or month < 1 or month > 12 or day < 1 or day > _days_in_month(year, month) -%}
-        {{ _run_contract_error("var `" ~ name ~ "` is not a real calendar date: '" ~ text ~ "'") }}
+    {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > _days_in_month(year, month) -%}
+        {{ return("var `" ~ name ~ "` is not a real calendar date: '" ~ text ~ "'") }}
     {%- endif -%}
-    {{ return(text) }}
+    {%- set latest = (modules.datetime.datetime.now(modules.pytz.utc).date() + modules.datetime.timedelta(days=1)).isoformat() -%}
+    {%- if text < '2000-01-01' or text > latest -%}
+        {{ return(
+            "var `" ~ name ~ "` is " ~ text ~ ", outside 2000-01-01 .. " ~ latest
+            ~ " (tomorrow in UTC): no such day can have landed"
+        ) }}
+    {%- endif -%}
+    {{ return(none) }}
 {% endmacro %}
 
 
 {% macro _days_in_month(year, month) %}
-    {%- set next_month_start = modules.datetime.date(year + (month // 12), (month % 12) + 1, 1) -%}
-    {{ return((next_month_start - modules.datetime.timedelta(days=1)).day) }}
+    {%- if month == 12 -%}
+        {{ return(31) }}
+    {%- endif -%}
+    {{ return((modules.datetime.date(year, month + 1, 1) - modules.datetime.timedelta(days=1)).day) }}
 {% endmacro %}
 
 

@@ -12,9 +12,9 @@
     {%- if execute and var('publish_mode', 'stage_check_exchange') == 'microbatch' -%}
         {%- do assert_microbatch_compatible([model]) -%}
     {%- endif -%}
-    {%- set lookback = var('lookback_days') | string -%}
-    {%- if not modules.re.fullmatch('[0-9]{1,3}', lookback) -%}
-        {{ exceptions.raise_compiler_error("Invalid var `lookback_days`: '" ~ lookback ~ "' is not a whole number of days (0-999).") }}
+    {%- set problem = _whole_number_var_problem('lookback_days', 0, 30) -%}
+    {%- if problem is not none and execute -%}
+        {{ exceptions.raise_compiler_error("Invalid run vars: " ~ problem) }}
     {%- endif -%}
-    {{ return(lookback | int) }}
+    {{ return(0 if problem is not none else var('lookback_days') | int) }}
 {% endmacro %}

@@ -11,6 +11,7 @@
     {%- set columns = get_quoted_csv(adapter.get_columns_in_relation(stage) | map(attribute='name')) -%}
     delete from {{ target }}
     where ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }};
+    {{- _pause_in_exchange_for_tests(target, first_ds, last_ds) }}
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ stage }};
 {%- endmacro %}
@@ -22,3 +23,25 @@
     partition (ds)
     select {{ columns }} from {{ stage }}
 {%- endmacro %}
+
+
+{#-
+    Test hook, inert unless the environment variable
+    WAREHOUSE_TEST_PAUSE_IN_EXCHANGE names a FIFO (tests/integration, the
+    SIGKILL test): then, inside the exchange's transaction, after the window's
+    rows are deleted and before the insert and the commit, the exchange writes
+    the rows it still sees in the window to <FIFO>.rows and blocks reading
+    the FIFO until a writer opens and closes it. The test kills dbt there.
+    DuckDB SQL (COPY, read_blob), like the rest of this default. Never set it
+    outside tests.
+-#}
+{% macro _pause_in_exchange_for_tests(target, first_ds, last_ds) %}
+    {%- set fifo = env_var('WAREHOUSE_TEST_PAUSE_IN_EXCHANGE', '') | replace("'", "''") -%}
+    {%- if fifo %}
+    copy (
+        select count(*) as rows_in_window from {{ target }}
+        where ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
+    ) to '{{ fifo }}.rows' (format csv, header false);
+    select octet_length(content) as pause from read_blob('{{ fifo }}');
+    {%- endif %}
+{% endmacro %}

@@ -13,9 +13,13 @@
     3. exchange the window's partitions of production are replaced by the
                staged ones in one atomic step (exchange_partitions, dispatched
                per engine); a first build or --full-refresh swaps in a whole
-               new table the same way. The same transaction replaces the
-               model's rows of those partitions in audit.partition_ledger
-               (macros/ledger): run, time, rows, check status, fingerprint.
+               new table the same way, refused while production holds
+               partitions outside the window (assert_full_refresh_keeps_history).
+               Before the commit, a partition outside the window that changed
+               fails the model (assert_partitions_outside_window_kept). The
+               same transaction replaces the model's rows of those partitions
+               in audit.partition_ledger (macros/ledger): run, time, rows,
+               check status, fingerprint.
 -#}
 {% materialization partitioned, default %}
     {%- set target_relation = this.incorporate(type='table') -%}
@@ -24,6 +28,7 @@
     {%- set window = ds_window() -%}
     {%- set first_ds = ds_shift(window.start_ds, -partition_lookback_days()) -%}
     {%- set replace_whole_table = existing_relation is none or should_full_refresh() or existing_relation.type != 'table' -%}
+    {%- do assert_full_refresh_keeps_history(existing_relation, first_ds, window.end_ds) -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
 
@@ -48,6 +53,7 @@
     {%- set fingerprint = model_fingerprint(model.unique_id) -%}
     {{ log(model.name ~ ": no blocking check failed, exchanging partitions " ~ first_ds ~ " .. " ~ window.end_ds ~ " into " ~ target_relation, info=true) }}
     {#- One transaction: the exchange and its ledger rows commit whole or not at all. -#}
+    {%- set outside_before = partitions_outside_window(existing_relation, first_ds, window.end_ds) -%}
     {%- if replace_whole_table -%}
         {%- call statement('main') -%}
             {{ replace_table_with_stage(target_relation, stage_relation, existing_relation) }}
@@ -58,6 +64,7 @@
             {{ exchange_partitions(target_relation, stage_relation, first_ds, window.end_ds) }}
         {%- endcall -%}
     {%- endif -%}
+    {%- do assert_partitions_outside_window_kept(target_relation, first_ds, window.end_ds, outside_before) -%}
     {%- call statement('partition_ledger') -%}
         {{ partition_ledger_upsert(model.name, stage_relation, first_ds, window.end_ds, fingerprint, whole_table=replace_whole_table) }}
     {%- endcall -%}

@@ -1,9 +1,9 @@
 {#-
     Runs the model's partition checks on its staged rows, one result per
     check per ds from first_ds to last_ds, records every result in the audit
-    table, logs warnings and skips, and returns a message for every failed
-    blocking (severity error) check: model, ds, check, observed and expected
-    values.
+    table, fires a dbt warning per warned check, logs skips, and returns a
+    message for every failed blocking (severity error) check: model, ds,
+    check, observed and expected values.
 
     A result's status is pass, fail (a failed error check: it blocks), warn
     (a failed warn check: recorded, published), or skip: the check could not
@@ -52,7 +52,8 @@
         {%- if result.status == 'fail' -%}
             {%- do failures.append(message) -%}
         {%- else -%}
-            {{ log("WARN partition check" ~ message, info=true) }}
+            {#- A dbt warning: [WARNING] in the output, level warn in the logs, an error under --warn-error. -#}
+            {%- do exceptions.warn("[WARNING]: partition check warned, published anyway: " ~ message | trim) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- for result in results if result.status == 'skip' -%}

@@ -129,3 +129,10 @@ def cumulative_summary(subject, inputs, rolling_days=(7, 28)):
 
 def landing_source_names():
     return ["assignments", "bookings", "events", "listings", "users"]
+
+
+def audit_table_relation():
+    return "audit.partition_check_results"
+
+
+invocation_id = "00000000-0000-0000-0000-000000000000"

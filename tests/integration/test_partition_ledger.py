@@ -210,11 +210,23 @@ def test_rerunning_one_ds_replaces_exactly_its_rows_under_the_runs_invocation_id
 
 def test_a_full_refresh_leaves_only_the_partitions_it_published(rerun):
     warehouse = rerun[0]
+    before = ledger_rows(warehouse)
+    # A full refresh of one ds would delete the other published partitions: refused, ledger untouched.
     # The run's vars as the rerun's, so dbt's saved parse stays valid.
-    warehouse.dbt("run", "--select", "stg_listings__lines", "--full-refresh", "--vars", dbt_vars(ds=RERUN_DS))
+    result = warehouse.dbt("run", "--select", "stg_listings__lines", "--full-refresh", "--vars", dbt_vars(ds=RERUN_DS), check=False)
+    assert result.returncode != 0 and "Full refresh refused for stg_listings__lines" in result.stdout
+    assert ledger_rows(warehouse) == before
+    # Over the whole history, every ledger row of the model is replaced by the run's.
+    warehouse.dbt(
+        "run", "--select", "stg_listings__lines", "--full-refresh",
+        "--vars", dbt_vars(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS),
+    )
+    invocation_id = json.loads((warehouse.target_path / "run_results.json").read_text())["metadata"]["invocation_id"]
     rows = ledger_rows(warehouse)
-    assert [ds for model, ds in rows if model == "stg_listings__lines"] == [RERUN_DS]
-    assert rows[("stg_listings__lines", RERUN_DS)][3] == warehouse.scalar("select count(*) from staging.stg_listings__lines")
+    listings = {ds: row for (model, ds), row in rows.items() if model == "stg_listings__lines"}
+    assert sorted(listings) == ledger.ds_range(crafted_landing.FIRST_DS, crafted_landing.LAST_DS)
+    assert {row[0] for row in listings.values()} == {invocation_id}
+    assert sum(row[3] for row in listings.values()) == warehouse.scalar("select count(*) from staging.stg_listings__lines")
     assert sorted(ds for model, ds in rows if model == "dim_listings") == ledger.ds_range(crafted_landing.FIRST_DS, crafted_landing.LAST_DS)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,7 +57,10 @@ def test_a_warning_is_recorded_and_publication_goes_on(warehouse):
         crafted_landing.listing(12), crafted_landing.listing(99, market="Atlantis"), crafted_landing.listing(16, room_type="yurt"),
     ])
     result = warehouse.dbt("run", "--vars", '{ds: "2025-03-04"}')
-    assert "WARN partition check  dim_listings ds=2025-03-04 check unseen_values__dim_room_type (warn): observed 1" in result.stdout
+    assert (
+        "[WARNING]: partition check warned, published anyway: dim_listings ds=2025-03-04 check unseen_values__dim_room_type (warn):"
+        " observed 1"
+    ) in result.stdout
     assert warehouse.query("select dim_room_type from marts.dim_listings where id_listing = 16") == [("yurt",)]
     assert audit_rows(warehouse, "model_name = 'dim_listings' and ds = '2025-03-04' and status <> 'pass'") == [
         ("dim_listings", "2025-03-04", "unseen_values__dim_room_type", "warn", "warn", 1.0)
@@ -145,3 +150,44 @@ def test_sigkill_during_the_exchange_leaves_the_whole_old_or_whole_new_partition
 
     warehouse.dbt("run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}))
     assert [count for _, count, _ in table_state(warehouse, "staging.stg_events__lines")] == [200_000]
+
+
+def test_sigkill_inside_the_exchange_transaction_after_the_delete_leaves_the_old_partition_whole(tmp_path):
+    """Killed at a fixed point: the window's old rows deleted, the new ones not inserted, nothing committed.
+    The exchange's test hook (WAREHOUSE_TEST_PAUSE_IN_EXCHANGE, macros/stage_check_exchange/exchange_partitions.sql)
+    writes the rows it still sees in the window to <fifo>.rows, then blocks reading the FIFO."""
+    warehouse = Warehouse(tmp_path)
+    ds = "2025-03-01"
+    write_partition(warehouse.raw_root, "events", ds, [crafted_landing.event(f"old-{n}", f"{ds}T10:00:00Z") for n in range(1000)])
+    warehouse.dbt("run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}))
+    old_state = table_state(warehouse, "staging.stg_events__lines")
+    write_partition(warehouse.raw_root, "events", ds, [crafted_landing.event(f"new-{n}", f"{ds}T11:00:00Z") for n in range(300)])
+
+    fifo = tmp_path / "pause_in_exchange"
+    os.mkfifo(fifo)
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        "run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}), "--target-path", str(warehouse.target_path),
+    ]
+    env = dbt_env(warehouse.raw_root, warehouse.duckdb_path, {"WAREHOUSE_TEST_PAUSE_IN_EXCHANGE": str(fifo)})
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # Opening the FIFO for writing succeeds only once the exchange has it open for reading: dbt is paused there.
+    deadline = time.monotonic() + 180
+    paused = False
+    while not paused and process.poll() is None and time.monotonic() < deadline:
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            paused = True
+        except OSError:
+            time.sleep(0.05)
+    if paused:
+        process.send_signal(signal.SIGKILL)
+    output = process.communicate(timeout=120)[0]
+    assert paused, f"dbt never paused inside the exchange:\n{output[-3000:]}"
+    assert process.returncode == -signal.SIGKILL
+    # Inside the transaction, the old partition's rows were already deleted when dbt died.
+    assert (tmp_path / "pause_in_exchange.rows").read_text().strip() == "0"
+
+    assert table_state(warehouse, "staging.stg_events__lines") == old_state
+    warehouse.dbt("run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}))
+    assert [count for _, count, _ in table_state(warehouse, "staging.stg_events__lines")] == [300]
