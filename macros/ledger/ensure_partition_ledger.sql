@@ -1,12 +1,15 @@
 {#-
-    on-run-start: creates the partition ledger when it does not exist yet.
-    The `partitioned` materialization replaces a model's rows of the
-    partitions it publishes in the exchange's transaction
-    (partition_ledger_upsert), so the ledger holds the current state: one
-    row per (model_name, ds).
+    on-run-start: creates the partition ledger and its lineage table when
+    they do not exist yet, and adds row_checksum to a ledger created before
+    it had one. The `partitioned` materialization replaces a model's rows of
+    the partitions it publishes in the exchange's transaction
+    (partition_ledger_upsert), so both hold the current state: one ledger
+    row per (model_name, ds), and one partition_inputs row per (model_name,
+    ds, input_model, input_ds) it was built from.
 -#}
 {% macro ensure_partition_ledger() %}
     {%- set relation = partition_ledger_relation() -%}
+    {%- set inputs = partition_inputs_relation() -%}
     {%- do adapter.create_schema(relation) -%}
     {%- call statement('ensure_partition_ledger') -%}
         create table if not exists {{ relation }} (
@@ -17,8 +20,26 @@
             published_at {{ dbt.type_timestamp() }},
             row_count {{ dbt.type_bigint() }},
             check_status {{ dbt.type_string() }},
-            fingerprint {{ dbt.type_string() }}
+            fingerprint {{ dbt.type_string() }},
+            row_checksum {{ dbt.type_string() }}
+        );
+        create table if not exists {{ inputs }} (
+            model_name {{ dbt.type_string() }},
+            ds date,
+            input_model {{ dbt.type_string() }},
+            input_ds date,
+            input_run_id {{ dbt.type_string() }},
+            input_published_at {{ dbt.type_timestamp() }},
+            input_row_count {{ dbt.type_bigint() }},
+            input_checksum {{ dbt.type_string() }}
         )
     {%- endcall -%}
+    {#- A ledger written before row_checksum existed gets the column, null for its rows. -#}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'row_checksum' not in columns -%}
+        {%- call statement('add_row_checksum') -%}
+            alter table {{ relation }} add column row_checksum {{ dbt.type_string() }}
+        {%- endcall -%}
+    {%- endif -%}
     {%- do adapter.commit() -%}
 {% endmacro %}

@@ -3,21 +3,32 @@
     model's ledger rows of first_ds .. last_ds (all its rows when
     whole_table, a first build or full refresh) and inserts one row per ds of
     first_ds .. last_ds, days without rows included: this run's
-    invocation_id, published by 'dbt', now, the staged row count, the check
-    status of that ds in this run (check_status: 'warn' when a check of this
-    model recorded a warn, else 'skip' when one was skipped - it could not
-    judge the ds, e.g. no history yet - else 'pass'; a 'fail' is never
-    published), and the model's fingerprint. The `partitioned` materialization
-    runs it in the exchange's transaction, so the ledger changes exactly when
+    invocation_id, published by 'dbt', now, the staged row count and a
+    checksum of the staged rows (partition_row_checksum; '0' for none), the check status
+    of that ds in this run (check_status: 'warn' when a check of this model
+    recorded a warn, else 'skip' when one was skipped - it could not judge
+    the ds, e.g. no history yet - else 'pass'; a 'fail' is never published),
+    and the model's fingerprint.
+
+    Then the same for the partitions' lineage in audit.partition_inputs: one
+    row per published ds and input partition it is built from
+    (partition_input_windows), with the version the ledger holds for that
+    input now (run_id, published_at, row_count, row_checksum; nulls when the
+    input has not been published), read after the model's own rows were
+    replaced, so a partition of a range records the version of its own
+    previous partition this run built. The `partitioned` materialization runs
+    it all in the exchange's transaction, so the ledger changes exactly when
     the partitions do.
 -#}
 {% macro partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table=false) %}
     {{- return(adapter.dispatch('partition_ledger_upsert')(model_name, stage, first_ds, last_ds, fingerprint, whole_table)) -}}
 {% endmacro %}
 
-{#- Two statements, delete then insert, that the materialization runs in one transaction. -#}
+{#- Four statements, delete then insert for the ledger and for its lineage, that the materialization runs in one transaction. -#}
 {% macro default__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table) %}
     {%- set ledger = partition_ledger_relation() -%}
+    {%- set inputs = partition_inputs_relation() -%}
+    {%- set windows = partition_input_windows(model.unique_id) -%}
     {%- set model_literal = "'" ~ model_name | replace("'", "''") ~ "'" %}
     delete from {{ ledger }}
     where
@@ -25,7 +36,7 @@
         {%- if not whole_table %}
         and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
         {%- endif %};
-    insert into {{ ledger }} (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint)
+    insert into {{ ledger }} (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum)
     select
         cast({{ model_literal }} as {{ dbt.type_string() }}) as model_name,
         days.ds,
@@ -34,14 +45,17 @@
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as published_at,
         cast(coalesce(staged.row_count, 0) as {{ dbt.type_bigint() }}) as row_count,
         coalesce(checked.check_status, 'pass') as check_status,
-        cast('{{ fingerprint }}' as {{ dbt.type_string() }}) as fingerprint
+        cast('{{ fingerprint }}' as {{ dbt.type_string() }}) as fingerprint,
+        {#- No rows is a known content on every engine. #}
+        case when coalesce(staged.row_count, 0) = 0 then '0' else staged.row_checksum end as row_checksum
     from ({{ ds_days(first_ds, last_ds) }}) as days
     left join (
         select
-            ds,
-            count(*) as row_count
-        from {{ stage }}
-        group by ds
+            staged_row.ds,
+            count(*) as row_count,
+            {{ partition_row_checksum('staged_row') }} as row_checksum
+        from {{ stage }} as staged_row
+        group by staged_row.ds
     ) as staged
         on days.ds = staged.ds
     left join (
@@ -56,5 +70,48 @@
             and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
         group by ds
     ) as checked
-        on days.ds = checked.ds
+        on days.ds = checked.ds;
+    delete from {{ inputs }}
+    where
+        model_name = {{ model_literal }}
+        {%- if not whole_table %}
+        and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
+        {%- endif %}
+    {%- if windows %};
+    insert into {{ inputs }} (model_name, ds, input_model, input_ds, input_run_id, input_published_at, input_row_count, input_checksum)
+    select
+        wanted.model_name,
+        wanted.ds,
+        wanted.input_model,
+        wanted.input_ds,
+        ledger.run_id as input_run_id,
+        ledger.published_at as input_published_at,
+        ledger.row_count as input_row_count,
+        ledger.row_checksum as input_checksum
+    from (
+        select
+            cast({{ model_literal }} as {{ dbt.type_string() }}) as model_name,
+            days.ds,
+            offsets.input_model,
+            cast({{ dbt.dateadd('day', 'offsets.day_offset', 'days.ds') }} as date) as input_ds
+        from ({{ ds_days(first_ds, last_ds) }}) as days
+        cross join (
+            {%- for window in windows %}
+            {%- set outer_loop = loop %}
+            {%- for offset in range(window.first_offset, window.last_offset + 1) %}
+            select
+                cast('{{ window.input_model }}' as {{ dbt.type_string() }}) as input_model,
+                {{ offset }} as day_offset
+            {%- if not (outer_loop.last and loop.last) %}
+            union all
+            {%- endif %}
+            {%- endfor %}
+            {%- endfor %}
+        ) as offsets
+    ) as wanted
+    left join {{ ledger }} as ledger
+        on
+            wanted.input_model = ledger.model_name
+            and wanted.input_ds = ledger.ds
+    {%- endif %}
 {%- endmacro %}

@@ -4,13 +4,16 @@ from production, check it, compare it with production, then swap it in.
     python -m scripts.backfill run --select fct_page_views+ --start-ds 2025-01-01 --end-ds 2025-01-31 \\
         --days-per-chunk 7 --parallelism 2 [--dry-run] [--no-swap] [--vars '{lookback_days: 3}']
     python -m scripts.backfill run --stale [--select ...] [--start-ds ... --end-ds ...] [--dry-run]
-    python -m scripts.backfill resume [BACKFILL_ID] [--no-swap]
+    python -m scripts.backfill resume [BACKFILL_ID] [--no-swap] [--rebuild]
     python -m scripts.backfill list
 
 `run --stale` rebuilds exactly the partitions the partition ledger lists as
-missing or built by an older definition of their model (python -m scripts.ledger
-lists them). A killed backfill resumes with `resume`, with its original
-selection, dates and vars, from the first chunk not done.
+missing, built by an older definition of their model, or built on input
+partitions republished since (python -m scripts.ledger lists them and why). A
+killed backfill resumes with `resume`, with its original selection, dates and
+vars, from the first chunk not done. A backfill refuses to swap over partitions
+production republished after its build started; `resume --rebuild` builds the
+same job again from a new copy of production.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from scripts.backfill import publish
-from scripts.backfill.plan import Plan, build_plan, describe, select_models
+from scripts.backfill.plan import Plan, build_plan, describe, project_vars, select_models
 from scripts.backfill.runner import Runner
 from scripts.backfill.state import BackfillState, backfills_root
 from scripts.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_partitions, landed_range, raw_root_from_env
@@ -79,6 +82,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     resume = commands.add_parser("resume", parents=[common], help="go on with a killed, failed or unswapped backfill")
     resume.add_argument("backfill_id", nargs="?", help="default: the latest backfill not swapped")
     resume.add_argument("--no-swap", action="store_true", help="stop after the checks and the comparison")
+    resume.add_argument(
+        "--rebuild", action="store_true", help="drop the build and build the same job again from a new copy of production (after production moved)"
+    )
 
     commands.add_parser("list", parents=[common], help="every backfill of this warehouse and its state")
     args = parser.parse_args(argv)
@@ -98,21 +104,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def stale_job(args: argparse.Namespace, target: Path) -> tuple[str, str, str, dict[str, list[str]], set[str], dict] | None:
     """For --stale: the selection, range and exact partitions to rebuild, from the ledger
-    (with the selected unique_ids and dbt's manifest)."""
+    (with the selected unique_ids and dbt's manifest).
+
+    A model that rewrites late partitions rebuilds the lookback_days partitions
+    before the range with it, so its stale partitions there are rebuilt too:
+    left stale, every partition built on them would stay stale.
+    """
     from scripts.ledger import current_fingerprints, partition_status
 
-    start_ds, end_ds = (args.start_ds, args.end_ds) if args.start_ds else landed_range(args.raw_root)
+    landed_first, landed_last = landed_range(args.raw_root)
+    start_ds, end_ds = (args.start_ds, args.end_ds) if args.start_ds else (landed_first, landed_last)
+    # No run can start before every source has landed.
+    floor = max(start_ds, landed_first)
     selected, manifest = select_models(args.select or "fqn:*", args.vars, args.raw_root, args.duckdb_path, target)
-    partitioned = {manifest["nodes"][uid]["name"]: uid for uid in selected if manifest["nodes"][uid]["config"]["materialized"] == "partitioned"}
+    nodes = manifest["nodes"]
+    partitioned = {nodes[uid]["name"]: uid for uid in selected if nodes[uid]["config"]["materialized"] == "partitioned"}
+    lookback_days = int(args.vars.get("lookback_days", project_vars().get("lookback_days", 0)))
+    lookback = {
+        name: lookback_days if (nodes[uid]["config"].get("meta") or {}).get("rewrites_late_partitions") else 0
+        for name, uid in partitioned.items()
+    }
     fingerprints = current_fingerprints(args.raw_root, args.duckdb_path, target_path=target)
     publish_days: dict[str, list[str]] = {}
-    for status in partition_status(args.duckdb_path, fingerprints, start_ds, end_ds, models=sorted(partitioned)):
-        if status.state != "current":
+    statuses = partition_status(args.duckdb_path, fingerprints, ds_shift(floor, -max(lookback.values(), default=0)), end_ds, models=sorted(partitioned))
+    for status in statuses:
+        rewritten = status.ds >= ds_shift(floor, -lookback[status.model])
+        if status.state != "current" and rewritten and (status.ds >= floor or status.state == "stale"):
             publish_days.setdefault(status.model, []).append(status.ds)
     if not publish_days:
         return None
     days = sorted(day for model_days in publish_days.values() for day in model_days)
-    return " ".join(sorted(publish_days)), days[0], days[-1], publish_days, {partitioned[name] for name in publish_days}, manifest
+    # A range from `floor` rewrites the late partitions before it; otherwise start at the first partition to rebuild.
+    job_start = max(days[0], floor)
+    job_end = max(days[-1], job_start)
+    return " ".join(sorted(publish_days)), job_start, job_end, publish_days, {partitioned[name] for name in publish_days}, manifest
 
 
 def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str:
@@ -206,7 +231,7 @@ def command_resume(args: argparse.Namespace) -> int:
     state = BackfillState.find(args.duckdb_path, args.backfill_id)
     plan = state.plan
     print(f"Backfill {state.backfill_id}: {plan.select!r}, ds {plan.start_ds} .. {plan.end_ds}, vars {json.dumps(plan.vars)}")
-    return Runner(state).execute(swap=not args.no_swap)
+    return Runner(state).execute(swap=not args.no_swap, rebuild=args.rebuild)
 
 
 def command_list(args: argparse.Namespace) -> int:

@@ -5,7 +5,10 @@ away from production: into a copy (the build database), and, for chunks that
 run in parallel, into one more copy per chunk that is merged into the build
 database afterwards, in chunk order. Production is written once, by the swap:
 one transaction that replaces the backfilled partitions of every model and
-records them in the partition ledger.
+records them in the partition ledger, after checking that production still
+holds the versions of those partitions the build started from: a partition
+production republished meanwhile (a daily run) is newer than the build, and
+the swap refuses to overwrite it.
 """
 
 from __future__ import annotations
@@ -22,8 +25,36 @@ from scripts.backfill.plan import Chunk, Model, Plan
 from scripts.warehouse import ds_range, ds_shift
 
 LEDGER = "audit.partition_ledger"
+INPUTS = "audit.partition_inputs"
 CHECK_RESULTS = "audit.partition_check_results"
 BACKFILL_RUNS = "audit.backfill_runs"
+# What identifies the version of a published partition in the ledger.
+VERSION_COLUMNS = ("run_id", "published_at", "row_count", "fingerprint")
+
+
+class ProductionMoved(RuntimeError):
+    """Production republished partitions the swap would replace after the build copied it."""
+
+    def __init__(self, moved: list[MovedPartition]):
+        super().__init__(f"{len(moved)} partition(s) moved in production")
+        self.moved = moved
+
+
+@dataclass(frozen=True)
+class MovedPartition:
+    model: str
+    ds: str
+    built_from: dict | None  # the ledger's version when the build copied production (None: no partition)
+    now: dict | None  # the ledger's version in production now
+
+    def describe(self) -> str:
+        return f"{self.model} ds={self.ds}: the build started from {_version_text(self.built_from)}; production now holds {_version_text(self.now)}"
+
+
+def _version_text(version: dict | None) -> str:
+    if version is None:
+        return "no partition"
+    return f"run {version['run_id']} (published {str(version['published_at'])[:19]}, {version['row_count']:,} rows)"
 
 
 @contextmanager
@@ -61,11 +92,11 @@ def table_exists(connection, relation: str, catalog: str | None = None) -> bool:
     return connection.execute(query, parameters).fetchone()[0] > 0
 
 
-def in_days(days: list[str]) -> str:
-    """A ds predicate for a set of days: a range when they are contiguous."""
+def in_days(days: list[str], column: str = "ds") -> str:
+    """A predicate on a ds column for a set of days: a range when they are contiguous."""
     if days == ds_range(days[0], days[-1]):
-        return f"ds between date '{days[0]}' and date '{days[-1]}'"
-    return "ds in (" + ", ".join(f"date '{day}'" for day in days) + ")"
+        return f"{column} between date '{days[0]}' and date '{days[-1]}'"
+    return f"{column} in (" + ", ".join(f"date '{day}'" for day in days) + ")"
 
 
 def published_days(plan: Plan, model: Model) -> list[str]:
@@ -89,13 +120,46 @@ def _replace_partitions(connection, target: str, source: str, days: list[str], c
     connection.execute(f"insert into {target} by name select * from {source} where {in_days(days)}")
 
 
-def _copy_ledger_and_checks(connection, source_catalog: str, model: str, days: list[str], run_ids: list[str]) -> None:
-    """Moves the ledger rows and check results of `model` for `days`, as written by the runs `run_ids`."""
+def _ensure_audit_tables(connection, source_catalog: str, target_catalog: str) -> None:
+    """The ledger, its lineage and the check results exist in the target database with every column the source has
+    (a target created before the ledger had row_checksum or partition_inputs gets them)."""
+    connection.execute("create schema if not exists audit")
+    for table in (LEDGER, INPUTS, CHECK_RESULTS):
+        schema, name = table.split(".")
+        source_columns = _columns(connection, source_catalog, schema, name)
+        if not source_columns:
+            continue
+        target_columns = _columns(connection, target_catalog, schema, name)
+        if not target_columns:
+            connection.execute(f"create table {table} as select * from {source_catalog}.{table} limit 0")
+            continue
+        for column, kind in source_columns.items():
+            if column not in target_columns:
+                connection.execute(f"alter table {table} add column {column} {kind}")
+
+
+def _columns(connection, catalog: str, schema: str, table: str) -> dict[str, str]:
+    rows = connection.execute(
+        "select column_name, data_type from information_schema.columns where table_catalog = ? and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [catalog, schema, table],
+    ).fetchall()
+    return dict(rows)
+
+
+def _copy_ledger_and_checks(connection, source_catalog: str, target_catalog: str, model: str, days: list[str], run_ids: list[str]) -> None:
+    """Moves the ledger rows, their lineage and the check results of `model` for `days`, as written by the runs `run_ids`."""
     runs = ", ".join(f"'{run_id}'" for run_id in run_ids)
     connection.execute(f"delete from {LEDGER} where model_name = '{model}' and {in_days(days)}")
     connection.execute(
         f"insert into {LEDGER} by name select * from {source_catalog}.{LEDGER} where model_name = '{model}' and {in_days(days)}"
     )
+    if table_exists(connection, INPUTS, catalog=target_catalog):
+        connection.execute(f"delete from {INPUTS} where model_name = '{model}' and {in_days(days)}")
+    if table_exists(connection, INPUTS, catalog=source_catalog):
+        connection.execute(
+            f"insert into {INPUTS} by name select * from {source_catalog}.{INPUTS} where model_name = '{model}' and {in_days(days)}"
+        )
     connection.execute(
         f"insert into {CHECK_RESULTS} by name select * from {source_catalog}.{CHECK_RESULTS} "
         f"where model_name = '{model}' and {in_days(days)} and run_id in ({runs})"
@@ -112,13 +176,14 @@ def merge_chunks(build_db: Path, plan: Plan, models: list[Model], chunk_dbs: lis
         for chunk, path, run_id in chunk_dbs:
             connection.execute(f"attach '{path}' as chunk_db (read_only)")
             connection.execute("begin")
+            _ensure_audit_tables(connection, "chunk_db", Path(build_db).stem)
             for model in models:
                 days = kept_days(plan, model, chunk)
                 exists = table_exists(connection, model.relation, catalog=Path(build_db).stem)
                 _replace_partitions(
                     connection, model.relation, f"chunk_db.{model.relation}", days, create_from=None if exists else f"chunk_db.{model.relation}"
                 )
-                _copy_ledger_and_checks(connection, "chunk_db", model.name, days, [run_id])
+                _copy_ledger_and_checks(connection, "chunk_db", Path(build_db).stem, model.name, days, [run_id])
             connection.execute("commit")
             connection.execute("detach chunk_db")
 
@@ -247,11 +312,25 @@ def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def diff_report(backfill_id: str, diffs: list[ModelDiff], limit: int | None = None) -> str:
-    """The comparison as Markdown: a line per model, then every changed partition (at most `limit` per model)."""
-    lines = [
-        f"# Backfill {backfill_id}: what the swap changes in production",
-        "",
+def diff_report(backfill_id: str, diffs: list[ModelDiff], limit: int | None = None, moved: list[MovedPartition] | None = None) -> str:
+    """The comparison as Markdown: the partitions production republished since the build started (the swap
+    refuses them), a line per model, then every changed partition (at most `limit` per model)."""
+    lines = [f"# Backfill {backfill_id}: what the swap changes in production", ""]
+    if moved:
+        lines += [
+            f"## Production moved: {len(moved)} partition(s) republished after this backfill's build started",
+            "",
+            "The swap refuses to replace them with this older build.",
+            "",
+            "| model | ds | the build started from | production now |",
+            "|---|---|---|---|",
+        ]
+        shown_moved = moved if limit is None else moved[:limit]
+        lines += [f"| {p.model} | {p.ds} | {_version_text(p.built_from)} | {_version_text(p.now)} |" for p in shown_moved]
+        if len(shown_moved) < len(moved):
+            lines.append(f"| … {len(moved) - len(shown_moved)} more in the report file | | | |")
+        lines.append("")
+    lines += [
         "| model | partitions | new | changed | unchanged | rows in production | rows after the swap |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
@@ -285,28 +364,73 @@ def already_swapped(production_db: Path, backfill_id: str) -> bool:
         return connection.execute(f"select count(*) from {BACKFILL_RUNS} where backfill_id = ?", [backfill_id]).fetchone()[0] > 0
 
 
-def swap_into_production(production_db: Path, build_db: Path, plan: Plan, backfill_id: str, run_ids: list[str]) -> dict[str, int]:
+def ledger_versions(database: Path, plan: Plan) -> dict[str, dict[str, dict]]:
+    """{model: {ds: version}} of every partition the plan publishes that `database`'s ledger holds,
+    a version being the ledger's run_id, published_at (text), row_count and fingerprint."""
+    if not Path(database).exists():
+        return {}
+    with connect(database, read_only=True) as connection:
+        return _ledger_versions(connection, plan)
+
+
+def _ledger_versions(connection, plan: Plan, catalog: str | None = None) -> dict[str, dict[str, dict]]:
+    if not table_exists(connection, LEDGER, catalog=catalog):
+        return {}
+    table = f"{catalog}.{LEDGER}" if catalog else LEDGER
+    versions: dict[str, dict[str, dict]] = {}
+    for model in plan.models.values():
+        days = published_days(plan, model)
+        if not days:
+            continue
+        rows = connection.execute(
+            f"select cast(ds as varchar), run_id, cast(published_at as varchar), row_count, fingerprint from {table} "
+            f"where model_name = ? and {in_days(days)}",
+            [model.name],
+        ).fetchall()
+        versions[model.name] = {ds: dict(zip(VERSION_COLUMNS, rest)) for ds, *rest in rows}
+    return versions
+
+
+def moved_partitions(plan: Plan, built_from: dict[str, dict[str, dict]], now: dict[str, dict[str, dict]]) -> list[MovedPartition]:
+    """The partitions the plan publishes whose version in production is not the one the build started from."""
+    moved = []
+    for model in plan.models.values():
+        for day in published_days(plan, model):
+            before = built_from.get(model.name, {}).get(day)
+            after = now.get(model.name, {}).get(day)
+            if before != after:
+                moved.append(MovedPartition(model.name, day, before, after))
+    return moved
+
+
+def swap_into_production(
+    production_db: Path, build_db: Path, plan: Plan, backfill_id: str, run_ids: list[str], built_from: dict[str, dict[str, dict]]
+) -> dict[str, int]:
     """Replaces the backfilled partitions of every model in production, records them in the ledger
-    (run_id = the backfill) and the backfill in audit.backfill_runs: all in one transaction."""
+    (run_id = the backfill) with their lineage, and the backfill in audit.backfill_runs: all in one
+    transaction, and only when every partition it replaces still has, in production's ledger, the
+    version `built_from` the build started from; otherwise it rolls back and raises ProductionMoved."""
     published: dict[str, int] = {}
+    catalog = Path(production_db).stem
     with connect(production_db) as connection:
         connection.execute(f"attach '{build_db}' as build (read_only)")
         connection.execute("begin")
-        connection.execute("create schema if not exists audit")
+        moved = moved_partitions(plan, built_from, _ledger_versions(connection, plan, catalog=catalog))
+        if moved:
+            connection.execute("rollback")
+            raise ProductionMoved(moved)
+        _ensure_audit_tables(connection, "build", catalog)
         connection.execute(
             f"create table if not exists {BACKFILL_RUNS} (backfill_id varchar, job varchar, start_ds date, end_ds date, "
             "partitions bigint, row_count bigint, swapped_at timestamp)"
         )
-        for table in (LEDGER, CHECK_RESULTS):
-            if not table_exists(connection, table, catalog=Path(production_db).stem):
-                connection.execute(f"create table {table} as select * from build.{table} limit 0")
         for model in plan.models.values():
             days = published_days(plan, model)
             if not days:
                 continue
-            exists = table_exists(connection, model.relation, catalog=Path(production_db).stem)
+            exists = table_exists(connection, model.relation, catalog=catalog)
             _replace_partitions(connection, model.relation, f"build.{model.relation}", days, create_from=None if exists else f"build.{model.relation}")
-            _copy_ledger_and_checks(connection, "build", model.name, days, run_ids)
+            _copy_ledger_and_checks(connection, "build", catalog, model.name, days, run_ids)
             connection.execute(
                 f"update {LEDGER} set run_id = ?, published_by = 'backfill', published_at = current_timestamp "
                 f"where model_name = ? and {in_days(days)}",
@@ -315,6 +439,17 @@ def swap_into_production(production_db: Path, build_db: Path, plan: Plan, backfi
             published[model.name] = connection.execute(
                 f"select count(*) from {model.relation} where {in_days(days)}"
             ).fetchone()[0]
+        # The partitions built on what this swap publishes record the version it publishes.
+        runs = ", ".join(f"'{run_id}'" for run_id in run_ids) or "''"
+        if table_exists(connection, INPUTS, catalog=catalog):
+            for model in plan.models.values():
+                days = published_days(plan, model)
+                if days:
+                    connection.execute(
+                        f"update {INPUTS} set input_run_id = ?, input_published_at = current_timestamp "
+                        f"where input_model = ? and {in_days(days, column='input_ds')} and input_run_id in ({runs})",
+                        [backfill_id, model.name],
+                    )
         connection.execute(
             f"insert into {BACKFILL_RUNS} values (?, ?, ?, ?, ?, ?, current_timestamp)",
             [

@@ -4,7 +4,11 @@ then sanity checks, the comparison with production, and the swap.
 Every finished chunk is recorded in state.json before the next starts, so a
 killed backfill resumes at the first chunk not done; production is written
 only by the swap, whose transaction also records the backfill in
-audit.backfill_runs, so a backfill is never swapped twice.
+audit.backfill_runs, so a backfill is never swapped twice. When the build
+database is copied from production, state.json records the ledger's version
+of every partition the backfill will replace; the comparison and the swap's
+transaction check production still holds those versions, so a partition
+production republished meanwhile (newer than the build) is never overwritten.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from scripts.backfill import publish
 from scripts.backfill.plan import Chunk, Level, Plan, describe
 from scripts.backfill.state import BackfillState, now
+from scripts.ledger import stale_by_inputs_in
 from scripts.warehouse import DbtError, ds_shift, run_dbt
 
 
@@ -183,7 +188,35 @@ class Runner:
     def run_ids(self) -> list[str]:
         return sorted({task["invocation_id"] for task in self.state.data["tasks"].values() if task.get("invocation_id")})
 
-    def execute(self, swap: bool = True) -> int:
+    def record_production_versions(self) -> None:
+        """The ledger's version of every partition the backfill replaces, read from the build database
+        before anything is built in it: exactly what the build starts from."""
+        self.state.data["production_versions"] = publish.ledger_versions(self.state.build_db, self.plan)
+        self.state.save()
+
+    def start_over(self) -> None:
+        """Drops the build and every chunk done, so the job is built again from a new copy of production."""
+        shutil.rmtree(self.state.build_db.parent, ignore_errors=True)
+        shutil.rmtree(self.state.folder / "chunks", ignore_errors=True)
+        self.state.data.update(tasks={}, merged_levels=[], production_versions=None)
+        self.state.set_phase("planned")
+
+    def moved_message(self, moved: list[publish.MovedPartition]) -> str:
+        lines = [
+            f"\nBackfill {self.state.backfill_id}: production moved since this backfill copied it: {len(moved)} partition(s) it would "
+            "replace were published again after its build started, so swapping would overwrite newer data with older. "
+            "Nothing was swapped; production is unchanged.",
+        ]
+        lines += [f"  {partition.describe()}" for partition in moved[:20]]
+        if len(moved) > 20:
+            lines.append(f"  ... {len(moved) - 20} more in {self.state.folder / 'diff.md'}")
+        lines.append(
+            "Rebuild them from production as it is now: python -m scripts.backfill resume "
+            f"{self.state.backfill_id} --rebuild (the same job, built again from a new copy of production, compared and swapped)."
+        )
+        return "\n".join(lines)
+
+    def execute(self, swap: bool = True, rebuild: bool = False) -> int:
         state, plan = self.state, self.plan
         started = time.monotonic()
         with state.lock():
@@ -194,6 +227,9 @@ class Runner:
                 return 0
             if not self.production.exists():
                 raise SystemExit(f"Production database {self.production} does not exist: run `dbt seed` first.")
+            if rebuild:
+                self.start_over()
+                self.say(f"Rebuilding backfill {state.backfill_id} from a new copy of production.")
             done = sum(1 for task in state.data["tasks"].values() if task.get("status") == "done")
             if done:
                 self.say(f"Resuming backfill {state.backfill_id}: {done} of {task_count(plan)} chunks already done.")
@@ -201,6 +237,10 @@ class Runner:
                 self.say(describe(plan))
             if not state.build_db.exists():
                 publish.copy_database(self.production, state.build_db)
+                self.record_production_versions()
+            elif state.data.get("production_versions") is None and not state.data["tasks"] and not state.data["merged_levels"]:
+                # Killed between the copy and the record: nothing was built in the copy yet.
+                self.record_production_versions()
             state.set_phase("building")
             rows = sum(task.get("rows", 0) for task in state.data["tasks"].values() if task.get("status") == "done")
             self.progress = Progress(task_count(plan), done, rows, self.err)
@@ -220,17 +260,36 @@ class Runner:
                 self.say(f"\nBackfill {state.backfill_id}: sanity checks failed, production is unchanged:\n  " + "\n  ".join(problems))
                 return 1
             state.set_phase("built")
+            built_from = state.data.get("production_versions")
+            if built_from is None:
+                state.set_phase("failed", "no record of the production versions the build started from")
+                self.say(
+                    f"\nBackfill {state.backfill_id} has no record of the production partitions its build started from "
+                    "(it was built by an older runner), so it cannot tell whether production published newer ones since. "
+                    f"Nothing was swapped. Build it again: python -m scripts.backfill resume {state.backfill_id} --rebuild"
+                )
+                return 1
             diffs = publish.compare_with_production(self.production, state.build_db, plan)
-            (state.folder / "diff.md").write_text(publish.diff_report(state.backfill_id, diffs) + "\n")
-            self.say("\n" + publish.diff_report(state.backfill_id, diffs, limit=10))
+            moved = publish.moved_partitions(plan, built_from, publish.ledger_versions(self.production, plan))
+            (state.folder / "diff.md").write_text(publish.diff_report(state.backfill_id, diffs, moved=moved) + "\n")
+            self.say("\n" + publish.diff_report(state.backfill_id, diffs, limit=10, moved=moved))
             self.say(f"\nFull comparison: {state.folder / 'diff.md'}")
             state.set_phase("compared")
             compared = time.monotonic()
+            if moved:
+                state.set_phase("failed", f"production moved: {len(moved)} partition(s) republished after the build started")
+                self.say(self.moved_message(moved))
+                return 1
             if not swap:
                 self.say(f"Checks passed; not swapped (--no-swap). Swap with: python -m scripts.backfill resume {state.backfill_id}")
                 return 0
 
-            published = publish.swap_into_production(self.production, state.build_db, plan, state.backfill_id, self.run_ids())
+            try:
+                published = publish.swap_into_production(self.production, state.build_db, plan, state.backfill_id, self.run_ids(), built_from)
+            except publish.ProductionMoved as error:
+                state.set_phase("failed", f"production moved: {len(error.moved)} partition(s) republished after the build started")
+                self.say(self.moved_message(error.moved))
+                return 1
             state.set_phase("swapped")
             swapped = time.monotonic()
             self.create_missing_views()
@@ -266,4 +325,11 @@ class Runner:
         )
         if self.plan.downstream:
             lines.append(f"Downstream models not in this job read what it rebuilt: {', '.join(self.plan.downstream)}")
+        stale = stale_by_inputs_in(self.production)
+        if stale:
+            lines.append(
+                f"{sum(len(days) for days in stale.values())} partition(s) are built on partitions that changed since and are stale now: "
+                + ", ".join(f"{model} {len(days)} ({days[0]}{' .. ' + days[-1] if len(days) > 1 else ''})" for model, days in stale.items())
+                + ". List them: python -m scripts.ledger; rebuild them: python -m scripts.backfill run --stale"
+            )
         return "\n".join(lines)

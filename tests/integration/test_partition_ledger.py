@@ -199,8 +199,9 @@ def test_rerunning_one_ds_replaces_exactly_its_rows_under_the_runs_invocation_id
         else:
             assert row == old, (model, ds)
     rewritten = {key for key, row in after.items() if row[0] == invocation_id}
-    assert ("fct_page_views", "2025-02-26") in rewritten and ("dim_users", RERUN_DS) in rewritten
-    assert ("fct_page_views", "2025-02-25") not in rewritten and ("dim_users", "2025-03-01") not in rewritten
+    first_fact_ds = first_ds_written(models["fct_page_views"], RERUN_DS)
+    assert ("fct_page_views", first_fact_ds) in rewritten and ("dim_users", RERUN_DS) in rewritten
+    assert ("fct_page_views", shift(first_fact_ds, -1)) not in rewritten and ("dim_users", "2025-03-01") not in rewritten
     warned = partitions_with_status(warehouse, "warn")
     skipped = partitions_with_status(warehouse, "skip")
     for model, ds in rewritten:
@@ -266,6 +267,9 @@ def test_a_macro_the_engine_dispatches_to_changes_the_models_using_it(fingerprin
 
 
 def test_partitions_never_built_are_missing(crafted_warehouse, fingerprints, tmp_path):
+    # The range build wrote the facts' late partitions before its first ds: from 2025-02-24 + 1 with the default lookback of 4.
+    first_fact_ds = first_ds_written(partitioned_models(crafted_warehouse)["fct_page_views"], crafted_landing.FIRST_DS)
+    assert "2025-02-24" < first_fact_ds
     statuses = partition_status(
         crafted_warehouse.duckdb_path, fingerprints, "2025-02-24", "2025-03-04", models=["stg_events__lines", "fct_page_views"]
     )
@@ -277,8 +281,8 @@ def test_partitions_never_built_are_missing(crafted_warehouse, fingerprints, tmp
     assert by_state == {
         ("stg_events__lines", "missing"): [("2025-02-24", "2025-02-28"), ("2025-03-04", "2025-03-04")],
         ("stg_events__lines", "current"): [("2025-03-01", "2025-03-03")],
-        ("fct_page_views", "missing"): [("2025-02-24", "2025-02-24"), ("2025-03-04", "2025-03-04")],
-        ("fct_page_views", "current"): [("2025-02-25", "2025-03-03")],
+        ("fct_page_views", "missing"): [("2025-02-24", shift(first_fact_ds, -1)), ("2025-03-04", "2025-03-04")],
+        ("fct_page_views", "current"): [(first_fact_ds, "2025-03-03")],
     }
     missing = next(status for status in statuses if status.state == "missing")
     assert (missing.run_id, missing.published_at, missing.fingerprint) == (None, None, None)
@@ -298,25 +302,36 @@ def test_the_command_lists_stale_and_missing_ranges_and_the_backfill_to_run(craf
     changed = dict(fingerprints, fct_page_views="0" * 32)
     monkeypatch.setattr(ledger, "current_fingerprints", lambda raw_root, duckdb_path: changed)
     args = ["--raw-root", str(crafted_warehouse.raw_root), "--duckdb-path", str(crafted_warehouse.duckdb_path)]
+    first_fact_ds = first_ds_written(partitioned_models(crafted_warehouse)["fct_page_views"], crafted_landing.FIRST_DS)
+    facts = len(ledger.ds_range(first_fact_ds, crafted_landing.LAST_DS))
 
+    # By default: the days landed in every source, and the late partitions before them the ledger holds.
     assert ledger.main(args) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"Partition ledger of {crafted_warehouse.duckdb_path}, ds 2025-03-01 .. 2025-03-03:"
-    assert lines[1].split() == ["fct_page_views", "stale", "2025-03-01", "..", "2025-03-03", "(3", "partitions)"]
+    assert lines[0] == (
+        f"Partition ledger of {crafted_warehouse.duckdb_path}, ds 2025-03-01 .. 2025-03-03 (landed in every source) "
+        "and the late partitions before it:"
+    )
+    assert lines[1].split() == [
+        "fct_page_views", "stale", first_fact_ds, "..", "2025-03-03", f"({facts}", "partitions):", "its", "definition", "changed",
+    ]
     assert lines[2:] == [
-        f"Total: 0 missing, 3 stale, {3 * (len(fingerprints) - 1)} current partition(s) of {len(fingerprints)} model(s).",
+        f"Total: 0 missing, {facts} stale, {len(ledger_rows(crafted_warehouse)) - facts} current partition(s) of {len(fingerprints)} model(s).",
         "Rebuild them with:",
-        "  python -m scripts.backfill run --stale --start-ds 2025-03-01 --end-ds 2025-03-03",
+        "  python -m scripts.backfill run --stale",
     ]
 
-    assert ledger.main([*args, "--models", "fct_page_views,dim_users", "--start-ds", "2025-02-25", "--end-ds", "2025-03-01", "--all"]) == 0
+    # An explicit range: exactly its days, missing ones included.
+    assert first_fact_ds == "2025-02-25", "the lines below expect lookback_days 4"
+    assert ledger.main([*args, "--models", "fct_page_views,dim_users", "--start-ds", "2025-02-24", "--end-ds", "2025-03-01", "--all"]) == 0
     assert [line.split() for line in capsys.readouterr().out.splitlines()[1:]] == [
-        ["dim_users", "missing", "2025-02-25", "..", "2025-02-28", "(4", "partitions)"],
+        ["dim_users", "missing", "2025-02-24", "..", "2025-02-28", "(5", "partitions)"],
         ["current", "2025-03-01", "(1", "partition)"],
-        ["fct_page_views", "stale", "2025-02-25", "..", "2025-03-01", "(5", "partitions)"],
-        ["Total:", "4", "missing,", "5", "stale,", "1", "current", "partition(s)", "of", "2", "model(s)."],
+        ["fct_page_views", "missing", "2025-02-24", "(1", "partition)"],
+        ["stale", "2025-02-25", "..", "2025-03-01", "(5", "partitions):", "its", "definition", "changed"],
+        ["Total:", "6", "missing,", "5", "stale,", "1", "current", "partition(s)", "of", "2", "model(s)."],
         ["Rebuild", "them", "with:"],
-        ["python", "-m", "scripts.backfill", "run", "--stale", "--start-ds", "2025-02-25", "--end-ds", "2025-03-01"],
+        ["python", "-m", "scripts.backfill", "run", "--stale", "--start-ds", "2025-02-24", "--end-ds", "2025-03-01"],
     ]
 
 
