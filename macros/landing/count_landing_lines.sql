@@ -20,7 +20,11 @@
     {%- if not modules.re.fullmatch('[a-z_]+', source_name) -%}
         {{ exceptions.raise_compiler_error("count_landing_lines: bad source name '" ~ source_name ~ "'") }}
     {%- endif -%}
-    {%- set window = ds_window() if execute else {'start_ds': '2000-01-01', 'end_ds': '2000-01-01'} -%}
+    {#- Parsing: no window nor landing root yet (their vars are validated when the run starts). -#}
+    {%- if not execute -%}
+        {{ return("select cast(null as date) as ds, 0 as lines_landed, 0 as unexpected_files, 0 as unreadable_files where 1 = 0") }}
+    {%- endif -%}
+    {%- set window = ds_window() -%}
     {#- The plugin's counter (dbt_plugins/landing_line_count.py) streams each gzip file and counts newline bytes. -#}
     select
         ds,

@@ -110,7 +110,7 @@ def faulty_project(root: Path) -> Path:
     project.mkdir()
     for name in ("dbt_project.yml", "selectors.yml"):
         shutil.copy(PROJECT_ROOT / name, project / name)
-    for folder in ("models", "macros", "seeds", "analyses"):
+    for folder in ("models", "macros", "seeds", "analyses", "dbt_plugins"):
         shutil.copytree(PROJECT_ROOT / folder, project / folder)
     shutil.copytree(PROJECT_ROOT / "tests", project / "tests", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     for path, text in FAULTS.items():
