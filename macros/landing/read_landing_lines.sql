@@ -17,17 +17,15 @@
         {%- set window = ds_window() -%}
         {%- set partitions = landing_partitions(source_name) -%}
         {%- for ds in ds_range(window.start_ds, window.end_ds) -%}
-            {%- set folder = landing_root() ~ '/' ~ source_name ~ '/ds=' ~ ds -%}
-            {%- if ds not in partitions -%}
+            {#- The last line of defence: on-run-start's preflight lists every such partition first. -#}
+            {%- set problem = _landing_partition_problem(source_name, ds, partitions) -%}
+            {%- if problem is not none and problem.state == 'not_landed' -%}
                 {{ exceptions.raise_compiler_error(
-                    "Landing partition not available: source '" ~ source_name ~ "' ds=" ~ ds
-                    ~ " has not landed (nothing in " ~ folder ~ "). Wait for upstream or run an earlier ds."
+                    "Landing partition not available: " ~ problem.message ~ ". Wait for upstream or run an earlier ds."
                 ) }}
-            {%- elif not partitions[ds].complete -%}
+            {%- elif problem is not none -%}
                 {{ exceptions.raise_compiler_error(
-                    "Landing partition not complete: source '" ~ source_name ~ "' ds=" ~ ds
-                    ~ " has no _SUCCESS marker in " ~ folder
-                    ~ " (upstream is still writing it). Wait for it or run an earlier ds."
+                    "Landing partition not complete: " ~ problem.message ~ ". Wait for it or run an earlier ds."
                 ) }}
             {%- endif -%}
             {%- do files.extend(partitions[ds].files) -%}
