@@ -1,9 +1,10 @@
 {#-
     Root folder of the landing zone: var raw_root, else $WAREHOUSE_RAW_ROOT,
-    else data/raw. It is pasted into SQL strings, so it is validated here.
+    else var landing_root_default (data/raw). It is pasted into SQL
+    strings, so it is validated here.
 -#}
 {% macro landing_root() %}
-    {%- set root = var('raw_root', env_var('WAREHOUSE_RAW_ROOT', 'data/raw')) | string -%}
+    {%- set root = var('raw_root', env_var('WAREHOUSE_RAW_ROOT', var('landing_root_default'))) | string -%}
     {%- if root | trim == '' or modules.re.search("['\\\\*?\\[\\]{}\\x00-\\x1f]", root) -%}
         {{ exceptions.raise_compiler_error(
             "raw_root '" ~ root ~ "' is not a usable folder path: "

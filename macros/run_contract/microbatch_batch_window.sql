@@ -7,7 +7,7 @@
     applies (other publish modes, on-run-start, dbt compile).
 -#}
 {% macro microbatch_batch_window() %}
-    {%- if var('publish_mode', 'stage_check_exchange') != 'microbatch' -%}
+    {%- if publish_mode() != 'microbatch' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set batch = (model or {}).get('batch') -%}

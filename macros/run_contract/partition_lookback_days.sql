@@ -9,7 +9,7 @@
     {%- if not meta.get('rewrites_late_partitions') -%}
         {{ return(0) }}
     {%- endif -%}
-    {%- if execute and var('publish_mode', 'stage_check_exchange') == 'microbatch' -%}
+    {%- if execute and publish_mode() == 'microbatch' -%}
         {%- do assert_microbatch_compatible([model]) -%}
     {%- endif -%}
     {%- set problem = _whole_number_var_problem('lookback_days', 0, 30) -%}

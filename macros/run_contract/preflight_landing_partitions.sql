@@ -41,7 +41,7 @@
         {%- set first_problem_ds = problems | map(attribute='ds') | min -%}
         {%- if first_problem_ds > window.start_ds -%}
             {%- set ready_end = ds_shift(first_problem_ds, -1) -%}
-            {%- if var('publish_mode', 'stage_check_exchange') == 'microbatch' -%}
+            {%- if publish_mode() == 'microbatch' -%}
                 {%- set flags_text = "--event-time-start " ~ window.start_ds ~ " --event-time-end " ~ first_problem_ds -%}
             {%- else -%}
                 {%- set flags_text = "--vars '{start_ds: \"" ~ window.start_ds ~ "\", end_ds: \"" ~ ready_end ~ "\"}'" -%}
@@ -88,7 +88,7 @@
     --event-time-end (exclusive), or none when dbt picks the batches itself.
 -#}
 {% macro _preflight_window() %}
-    {%- if var('publish_mode', 'stage_check_exchange') != 'microbatch' -%}
+    {%- if publish_mode() != 'microbatch' -%}
         {{ return(ds_window()) }}
     {%- endif -%}
     {%- set event_time_start = invocation_args_dict.get('event_time_start') -%}

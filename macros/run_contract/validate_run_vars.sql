@@ -26,7 +26,7 @@
         {%- endif -%}
     {%- endif -%}
     {%- if execute and flags.WHICH != 'seed' -%}
-        {%- if var('publish_mode', 'stage_check_exchange') == 'microbatch' -%}
+        {%- if publish_mode() == 'microbatch' -%}
             {%- for name in ['ds', 'start_ds', 'end_ds'] if var(name, none) is not none -%}
                 {{ exceptions.raise_compiler_error(
                     "Invalid run vars: `" ~ name ~ "` does not apply with publish_mode microbatch, which builds one ds per"
@@ -61,7 +61,7 @@
 {% macro _known_run_vars() %}
     {{ return([
         'ds', 'start_ds', 'end_ds', 'lookback_days', 'landing_max_lateness_days', 'landing_max_clock_skew_minutes',
-        'raw_root', 'publish_mode', 'microbatch_begin',
+        'raw_root', 'publish_mode', 'microbatch_begin', 'landing_sources', 'landing_root_default',
     ]) }}
 {% endmacro %}
 
@@ -87,9 +87,9 @@
             {%- do problems.append(problem) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set publish_mode = var('publish_mode', 'stage_check_exchange') -%}
-    {%- if publish_mode not in ('stage_check_exchange', 'direct', 'microbatch') -%}
-        {%- do problems.append("var `publish_mode` must be stage_check_exchange, direct or microbatch, got '" ~ publish_mode ~ "'") -%}
+    {%- set mode = publish_mode() -%}
+    {%- if mode not in ('stage_check_exchange', 'direct', 'microbatch') -%}
+        {%- do problems.append("var `publish_mode` must be stage_check_exchange, direct or microbatch, got '" ~ mode ~ "'") -%}
     {%- endif -%}
     {%- set raw_root = var('raw_root', none) -%}
     {%- if raw_root is not none and (raw_root is not string or raw_root | trim == '') -%}
