@@ -1,6 +1,6 @@
 {#-
     RECOMMENDED: the running total of confirmed bookings as of ds, loaded
-    incrementally, the way models/marts/bookings/dim_total_bookings.sql
+    incrementally, the way models/marts/bookings/cum_total_bookings.sql
     does it: yesterday's total plus today's partition of the fact. It reads
     one row and one partition, however long the history.
 
@@ -13,7 +13,7 @@ with
 
 yesterday as (
     select m_total_bookings_confirmed
-    from {{ ref('dim_total_bookings') }}
+    from {{ ref('cum_total_bookings') }}
     where ds = {{ ds_literal(ds_shift(ds, -1)) }}
 ),
 

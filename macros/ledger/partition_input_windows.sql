@@ -14,7 +14,7 @@
         landing ds), the landing partitions an event of D can arrive in: from
         D - early (a delivery can be dated the day before its event: the
         landing day plus var landing_max_clock_skew_minutes) to
-        D + lookback (var lookback_days); a parent that is a daily state
+        D + lookback (var lookback_days); a parent that depends on its past
         (depends_on_past: true, a CDC snapshot) is read as of the day before
         the first of those, D - early - 1;
       - otherwise the parent's partition D.

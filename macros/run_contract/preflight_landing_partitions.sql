@@ -1,7 +1,7 @@
 {#-
     on-run-start hook, before anything is built: every landing partition the
     selected nodes read must be complete. The nodes that read a landing source
-    directly (the stg_<source>__lines models, and tests that recount the
+    directly (the base_<source>__lines models, and tests that recount the
     landing zone) read its partitions of the run window (ds_window, or with
     publish_mode microbatch the days of --event-time-start .. --event-time-end).
     When any of them has not landed or has no _SUCCESS marker, the run stops

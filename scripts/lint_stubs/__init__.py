@@ -51,7 +51,7 @@ def count_landing_lines(source_name):
     return "select cast(null as date) as ds, 1 as lines_landed, 0 as unexpected_files, 0 as unreadable_files"
 
 
-def classify_landing_lines(validated_cte, dedup_key, dedup_lookback_days=0):
+def classify_landing_lines(validated_cte, dedup_key, lookback_days=0):
     return f"select *, 1 as line_occurrence, 'key' as dedup_key, 'accepted' as line_status from {validated_cte}"
 
 
@@ -59,7 +59,7 @@ def collapse_change_log(changes, entity_key, image_columns, landing_source):
     return f"select ds, {entity_key} from {changes}"
 
 
-def ds_in_window(column="ds", days_before=0, days_after=0):
+def ds_in_window(column="ds", lookback_days=0, lookahead_days=0):
     return f"{column} between cast('2025-01-01' as date) and cast('2025-01-02' as date)"
 
 
@@ -90,7 +90,7 @@ def ds_shift(ds, days):
     return ds
 
 
-def window_days(days_before=0):
+def window_days(lookback_days=0):
     return "select cast('2025-01-01' as date) as ds"
 
 
@@ -102,11 +102,11 @@ def partition_has_rows(relation, ds):
     return False
 
 
-def fact_events(event_types, lookback_days, days_after=0):
-    return "select * from stg_events__events"
+def fact_events(events, event_types, lookback_days, lookahead_days=0):
+    return f"select * from {events}"
 
 
-def change_log_with_previous_image(changes, snapshot, entity_key, image_columns, landing_days_before=0, landing_days_after=0):
+def change_log_with_previous_image(changes, snapshot, entity_key, image_columns, lookback_days=0, lookahead_days=0):
     return f"select * from {changes}"
 
 

@@ -104,7 +104,7 @@ def line_fates(warehouse: Warehouse, sources) -> dict[tuple[str, str, str], list
     fates = defaultdict(list)
     for source in sources:
         for ds, raw_line, status, reason in warehouse.query(
-            f"select cast(ds as varchar), raw_line, line_status, reject_reason from staging.stg_{source}__lines"
+            f"select cast(ds as varchar), raw_line, line_status, reject_reason from base.base_{source}__lines"
         ):
             fates[(source, ds, raw_line)].append((status, reason))
     return {key: sorted(value, key=str) for key, value in fates.items()}
@@ -127,7 +127,7 @@ def line_accounting_against_landed(warehouse: Warehouse, last_ds: str) -> tuple[
         (source, ds): (read, staged + duplicate + rejected)
         for source, ds, read, staged, duplicate, rejected in warehouse.query(
             "select source_name, cast(ds as varchar), lines_read, lines_staged, lines_duplicate, lines_rejected "
-            "from staging.stg_landing__line_accounting"
+            "from base.base_landing__line_accounting"
         )
     }
     expected = {

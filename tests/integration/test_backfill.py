@@ -164,7 +164,7 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
     done = {task: entry for task, entry in state["tasks"].items() if entry.get("status") == "done"}
     assert len(done) >= 3 and state["phase"] == "building"
     # A half-done backfill is never visible: production still holds the seed alone.
-    assert warehouse.scalar("select count(*) from information_schema.tables where table_schema in ('staging', 'marts', 'cumulative')") == 0
+    assert warehouse.scalar("select count(*) from information_schema.tables where table_schema in ('base', 'staging', 'marts', 'cumulative')") == 0
 
     result = backfill(warehouse, "resume")
     # The retry keeps the original job: selection, dates and vars.
@@ -184,7 +184,7 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
         assert table_differences(warehouse.duckdb_path, range_warehouse.duckdb_path, table) == 0, table
         assert table_differences(warehouse.duckdb_path, daily_warehouse.duckdb_path, table) == 0, table
     # Views production lacked were created after the swap.
-    assert warehouse.scalar("select count(*) from staging.stg_landing__line_accounting") > 0
+    assert warehouse.scalar("select count(*) from base.base_landing__line_accounting") > 0
 
     # Every partition is in the ledger as published by the backfill, with its rows.
     assert warehouse.query("select distinct run_id, published_by from audit.partition_ledger") == [(state["backfill_id"], "backfill")]
@@ -205,17 +205,17 @@ def test_a_backfill_that_changes_production_shows_the_diff_then_swaps(tmp_path, 
     extra = [crafted_landing.event(f"redelivered-{n}", f"2025-01-04T10:{n:02d}:00Z", anonymous_id=f"anon-extra-{n}") for n in range(12)]
     write_partition(warehouse.raw_root, "events", "2025-01-04", extra, part=9)
     untouched = partition_fingerprints(warehouse, "marts.dim_listings")
-    before = partition_fingerprints(warehouse, "staging.stg_events__lines")
+    before = partition_fingerprints(warehouse, "base.base_events__lines")
 
-    result = backfill(warehouse, "run", "--select", "stg_events__lines fct_page_views", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "3")
+    result = backfill(warehouse, "run", "--select", "base_events__lines fct_page_views", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "3")
     out = result.stdout
-    assert "## stg_events__lines: changed partitions" in out
+    assert "## base_events__lines: changed partitions" in out
     rows = before["2025-01-04"][0]
     assert f"| 2025-01-04 | {rows:,} → {rows + 12:,} | +12 |" in out
     assert "## fct_page_views: changed partitions" in out
     # The report comes before the swap, which then publishes it.
     assert out.index("changed partitions") < out.index("swapped into production")
-    after = partition_fingerprints(warehouse, "staging.stg_events__lines")
+    after = partition_fingerprints(warehouse, "base.base_events__lines")
     assert after["2025-01-04"][0] == rows + 12
     assert {ds: value for ds, value in after.items() if ds != "2025-01-04"} == {ds: value for ds, value in before.items() if ds != "2025-01-04"}
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'redelivered-%'") == 12
@@ -226,11 +226,11 @@ def test_a_backfill_whose_checks_fail_swaps_nothing(tmp_path, range_warehouse):
     warehouse = copy_of(range_warehouse, tmp_path)
     # Most lines of 2025-01-05 are garbage: the reject-rate check blocks the partition.
     write_partition(warehouse.raw_root, "events", "2025-01-05", ["not json"] * 1000, part=9)
-    tables = ["staging.stg_events__lines", "marts.fct_page_views", "cumulative.cum_user_activity"]
+    tables = ["base.base_events__lines", "marts.fct_page_views", "cumulative.cum_user_activity"]
     before = {table: partition_fingerprints(warehouse, table) for table in tables}
     ledger = warehouse.query("select * from audit.partition_ledger order by all")
 
-    result = backfill(warehouse, "run", "--select", "stg_events__lines+", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "2", check=False)
+    result = backfill(warehouse, "run", "--select", "base_events__lines+", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "2", check=False)
     assert result.returncode == 1
     assert "reject_rate_at_most_half_of_20_or_more_lines" in result.stdout
     assert "failed; production is unchanged" in result.stdout
@@ -299,11 +299,11 @@ def test_models_that_read_their_own_partitions_declare_how_many(range_warehouse)
             matches = reads[name] is not True and reads[name] == declared
         if not matches:
             wrong[name] = f"declares depends_on_past: {declared}, reads {reads[name]} partition(s) of its own before its window"
-    assert reads["stg_events__lines"] == int(project_vars()["landing_max_lateness_days"]) + 1
-    assert reads["stg_users__lines"] == reads["stg_bookings__lines"] == 1
-    assert reads["stg_assignments__lines"] is True
-    assert reads["cum_user_activity"] == reads["stg_users__users"] == reads["dim_total_bookings"] == 1
-    assert reads["fct_page_views"] == reads["stg_listings__lines"] == 0
+    assert reads["base_events__lines"] == int(project_vars()["landing_max_lateness_days"]) + 1
+    assert reads["base_users__lines"] == reads["base_bookings__lines"] == 1
+    assert reads["base_assignments__lines"] is True
+    assert reads["cum_user_activity"] == reads["stg_users__users"] == reads["cum_total_bookings"] == 1
+    assert reads["fct_page_views"] == reads["base_listings__lines"] == 0
     assert wrong == {}
 
 
@@ -355,7 +355,7 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
 
 # --- One backfill built with --no-swap, shared by the tests of the swap and of the runner ---------------
 
-NO_SWAP_JOB = ["--select", "stg_events__lines fct_page_views", "--start-ds", "2025-01-03", "--end-ds", END]
+NO_SWAP_JOB = ["--select", "base_events__lines fct_page_views", "--start-ds", "2025-01-03", "--end-ds", END]
 
 
 def copy_backfill(source: Warehouse, root: Path) -> tuple[Warehouse, Path]:
@@ -372,7 +372,7 @@ def copy_backfill(source: Warehouse, root: Path) -> tuple[Warehouse, Path]:
 @pytest.fixture(scope="module")
 def unswapped(tmp_path_factory, range_warehouse) -> tuple[Warehouse, subprocess.CompletedProcess]:
     """A copy of the range-built warehouse whose landing zone got 12 more page views in 2025-01-04, and a
-    backfill of stg_events__lines and fct_page_views over 2025-01-03 .. 2025-01-05 in two chunks, built,
+    backfill of base_events__lines and fct_page_views over 2025-01-03 .. 2025-01-05 in two chunks, built,
     checked and compared with --no-swap. Tests change copies of it (copy_backfill)."""
     warehouse = copy_of(range_warehouse, tmp_path_factory.mktemp("unswapped"))
     extra = [crafted_landing.event(f"redelivered-{n}", f"2025-01-04T10:{n:02d}:00Z", anonymous_id=f"anon-extra-{n}") for n in range(12)]
@@ -384,7 +384,7 @@ def unswapped(tmp_path_factory, range_warehouse) -> tuple[Warehouse, subprocess.
 def production_snapshot(warehouse: Warehouse) -> tuple:
     """What a swap would change: the backfilled tables' partitions, the ledger, the backfills recorded."""
     return (
-        partition_fingerprints(warehouse, "staging.stg_events__lines"),
+        partition_fingerprints(warehouse, "base.base_events__lines"),
         partition_fingerprints(warehouse, "marts.fct_page_views"),
         warehouse.query("select * from audit.partition_ledger order by all"),
         warehouse.scalar("select count(*) from information_schema.tables where table_name = 'backfill_runs'"),
@@ -401,7 +401,7 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
     # Upstream delivers 7 more page views in 2025-01-05, and the daily run publishes them.
     late = [crafted_landing.event(f"late-{n}", f"2025-01-05T11:{n:02d}:00Z", anonymous_id=f"anon-late-{n}") for n in range(7)]
     write_partition(warehouse.raw_root, "events", END, late, part=8)
-    warehouse.dbt("run", "--select", "stg_events__lines+", "--vars", dbt_vars(ds=END))
+    warehouse.dbt("run", "--select", "base_events__lines+", "--vars", dbt_vars(ds=END))
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'late-%'") == 7
     before = production_snapshot(warehouse)
 
@@ -411,14 +411,14 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
     assert f"Backfill {backfill_id}: production moved since this backfill copied it" in out
     assert "Nothing was swapped; production is unchanged." in out
     moved = re.findall(r"^  (\w+) ds=(\S+): the build started from run \S+ \(published [^)]*, ([\d,]+) rows\); production now holds run \S+ \(published [^)]*, ([\d,]+) rows\)$", out, re.M)
-    # The daily run of 2025-01-05 republished stg_events__lines 2025-01-05 and fct_page_views 2024-12-31 .. 2025-01-05.
+    # The daily run of 2025-01-05 republished base_events__lines 2025-01-05 and fct_page_views 2024-12-31 .. 2025-01-05.
     lookback = int(project_vars()["lookback_days"])
-    assert {(model, ds) for model, ds, _, _ in moved} == {("stg_events__lines", END)} | {
+    assert {(model, ds) for model, ds, _, _ in moved} == {("base_events__lines", END)} | {
         ("fct_page_views", ds) for ds in ds_range(ds_shift(END, -lookback), END)
     }
     assert {(model, ds, rows_then, rows_now) for model, ds, rows_then, rows_now in moved if rows_then != rows_now} == {
         ("fct_page_views", END, f"{before[1][END][0] - 7:,}", f"{before[1][END][0]:,}"),
-        ("stg_events__lines", END, f"{before[0][END][0] - 7:,}", f"{before[0][END][0]:,}"),
+        ("base_events__lines", END, f"{before[0][END][0] - 7:,}", f"{before[0][END][0]:,}"),
     }
     assert f"python -m scripts.backfill resume {backfill_id} --rebuild" in out
     assert "## Production moved: 6 partition(s) republished after this backfill's build started" in (folder / "diff.md").read_text()
@@ -442,7 +442,7 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
     assert warehouse.scalar(f"select run_id from audit.partition_ledger where model_name = 'fct_page_views' and ds = '{END}'") == backfill_id
     # What it published is current (its lineage points at what it published); what reads it outside the job is not.
     [stale] = [line for line in rebuilt.stdout.splitlines() if "are stale now:" in line]
-    assert "cum_user_activity" in stale and "fct_page_views" not in stale and "stg_events__lines" not in stale
+    assert "cum_user_activity" in stale and "fct_page_views" not in stale and "base_events__lines" not in stale
 
 
 def test_the_progress_bar_shows_chunks_rows_and_time(unswapped):
@@ -451,7 +451,7 @@ def test_the_progress_bar_shows_chunks_rows_and_time(unswapped):
     warehouse, built = unswapped
     _, state = backfill_state(warehouse)
     bars = re.findall(r"^\[([#.]{30})\] (\d+)/(\d+) chunks \| ([\d,]+) rows \| (\d\d):(\d\d) elapsed \| (.+)$", built.stdout, re.M)
-    # Two levels (stg_events__lines, then fct_page_views) of two chunks each.
+    # Two levels (base_events__lines, then fct_page_views) of two chunks each.
     assert [(int(done), int(total)) for _, done, total, *_ in bars] == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert [bar.count("#") for bar, *_ in bars] == [7, 15, 22, 30]
     rows = [int(row.replace(",", "")) for _, _, _, row, *_ in bars]
@@ -483,12 +483,12 @@ def test_no_swap_leaves_production_alone_and_resume_swaps(unswapped, range_wareh
 
     warehouse, folder = copy_backfill(warehouse, tmp_path)
     resumed = backfill(warehouse, "resume")
-    assert f"Backfill {folder.name}: 'stg_events__lines fct_page_views', ds 2025-01-03 .. {END}" in resumed.stdout
+    assert f"Backfill {folder.name}: 'base_events__lines fct_page_views', ds 2025-01-03 .. {END}" in resumed.stdout
     assert f"Resuming backfill {folder.name}: 4 of 4 chunks already done." in resumed.stdout
     assert f"Backfill {folder.name} swapped into production" in resumed.stdout
     assert json.loads((folder / "state.json").read_text())["phase"] == "swapped"
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'redelivered-%'") == 12
-    assert warehouse.query("select backfill_id, job from audit.backfill_runs") == [(folder.name, "stg_events__lines fct_page_views")]
+    assert warehouse.query("select backfill_id, job from audit.backfill_runs") == [(folder.name, "base_events__lines fct_page_views")]
     assert warehouse.query(f"select distinct run_id from audit.partition_ledger where model_name = 'fct_page_views' and ds >= '2025-01-03'") == [(folder.name,)]
     assert not (folder / "build").exists()
 
@@ -501,13 +501,13 @@ def test_diff_md_holds_the_whole_comparison_the_run_printed(unswapped, range_war
     printed = built.stdout[built.stdout.index("# Backfill "):built.stdout.index("\nFull comparison: ")].strip()
     assert report.strip() == printed
     assert f"Full comparison: {folder / 'diff.md'}" in built.stdout
-    lines_rows = partition_fingerprints(range_warehouse, "staging.stg_events__lines")["2025-01-04"][0]
+    lines_rows = partition_fingerprints(range_warehouse, "base.base_events__lines")["2025-01-04"][0]
     views_before = partition_fingerprints(range_warehouse, "marts.fct_page_views")
     lookback = int(project_vars()["lookback_days"])
     fact_days = ds_range(ds_shift("2025-01-03", -lookback), END)
     fact_rows = sum(views_before.get(ds, (0,))[0] for ds in fact_days)
     existing = sum(1 for ds in fact_days if ds in views_before)
-    assert f"| stg_events__lines | 3 | 0 | 1 | 2 | {sum(partition_fingerprints(range_warehouse, 'staging.stg_events__lines')[ds][0] for ds in DAYS[2:]):,} |" in report
+    assert f"| base_events__lines | 3 | 0 | 1 | 2 | {sum(partition_fingerprints(range_warehouse, 'base.base_events__lines')[ds][0] for ds in DAYS[2:]):,} |" in report
     assert f"| fct_page_views | {len(fact_days)} | {len(fact_days) - existing} | 1 | {existing - 1} | {fact_rows:,} | {fact_rows + 12:,} |" in report
     assert f"| 2025-01-04 | {lines_rows:,} → {lines_rows + 12:,} | +12 |" in report
     views = views_before["2025-01-04"][0]
@@ -587,7 +587,7 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     assert warehouse.query(
         "select input_model, cast(input_ds as varchar) from audit.partition_inputs "
         "where model_name = 'fct_page_views' and ds = '2025-01-03' order by all"
-    ) == [("stg_events__lines", ds) for ds in ds_range("2025-01-02", ds_shift("2025-01-03", lookback))]
+    ) == [("base_events__lines", ds) for ds in ds_range("2025-01-02", ds_shift("2025-01-03", lookback))]
     assert warehouse.query(
         "select input_model, cast(input_ds as varchar) from audit.partition_inputs "
         "where model_name = 'cum_user_activity' and ds = '2025-01-03' order by all"
@@ -610,13 +610,13 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     ), listed
     assert ("cum_user_activity", "stale", "2025-01-04 .. 2025-01-05", "built on stale cum_user_activity ds=2025-01-03") in listed
     assert any(
-        entry[:3] == ("fct_page_views", "stale", "2025-01-03") and re.fullmatch(f"input stg_events__lines ds=2025-01-02 {republished}", entry[3] or "")
+        entry[:3] == ("fct_page_views", "stale", "2025-01-03") and re.fullmatch(f"input base_events__lines ds=2025-01-02 {republished}", entry[3] or "")
         for entry in listed
     ), listed
-    assert {"stg_events__lines", "fct_page_views", "cum_user_activity"} <= {model for model, state, _, _ in listed if state == "stale"}
+    assert {"base_events__lines", "fct_page_views", "cum_user_activity"} <= {model for model, state, _, _ in listed if state == "stale"}
     # Landing re-read without new rows changes nothing: the bookings and users lineages are not stale.
     assert not {status.model for status in everywhere if status.state == "stale"} & {
-        "stg_users__users", "stg_bookings__bookings", "dim_users", "fct_booking_events", "dim_total_bookings"
+        "stg_users__users", "stg_bookings__bookings", "dim_users", "fct_booking_events", "cum_total_bookings"
     }
 
     out = backfill(warehouse, "run", "--stale", "--days-per-chunk", "5").stdout

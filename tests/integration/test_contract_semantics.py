@@ -111,7 +111,7 @@ def test_window_edges_and_digit_strings(range_built):
 
 def test_a_null_or_absent_capacity_gets_a_data_quality_record(range_built):
     assert range_built.query(
-        "select record_key, field_name, field_value, issue from staging.stg_landing__data_quality_issues "
+        "select record_key, field_name, field_value, issue from base.base_landing__data_quality_issues "
         f"where ds = '{contract_landing.FIRST_DS}' and field_name = 'capacity' order by record_key"
     ) == [
         ("listing_id=31", "capacity", None, "null_or_absent"),
@@ -123,8 +123,8 @@ def test_duplicates_at_the_edges_of_their_windows_in_daily_runs(daily_built):
     statuses = {
         (source, str(ds), key): status
         for source, ds, key, status in daily_built.query(
-            "select 'events', ds, dedup_key, line_status from staging.stg_events__lines where event_id = 's-skew' "
-            "union all select 'bookings', ds, dedup_key, line_status from staging.stg_bookings__lines where change_id = 11"
+            "select 'events', ds, dedup_key, line_status from base.base_events__lines where event_id = 's-skew' "
+            "union all select 'bookings', ds, dedup_key, line_status from base.base_bookings__lines where change_id = 11"
         )
     }
     # Dated 04-02 by clock skew and landed on 04-01: its delivery on 04-05 is within 3 days of its date.
@@ -154,7 +154,7 @@ def test_rerunning_an_older_ds_after_later_days_changes_nothing(daily_built):
     assert after == before
 
     # An assignment delivered again weeks later is still a duplicate.
-    warehouse.dbt("run", "--select", "stg_assignments__lines", "--vars", f'{{ds: "{contract_landing.WEEKS_LATER_DS}"}}')
+    warehouse.dbt("run", "--select", "base_assignments__lines", "--vars", f'{{ds: "{contract_landing.WEEKS_LATER_DS}"}}')
     assert warehouse.query(
-        "select cast(ds as varchar), line_status from staging.stg_assignments__lines order by ds"
+        "select cast(ds as varchar), line_status from base.base_assignments__lines order by ds"
     ) == [("2025-04-01", "accepted"), ("2025-04-06", "duplicate"), (contract_landing.WEEKS_LATER_DS, "duplicate")]

@@ -131,7 +131,7 @@ def test_subjects_that_disappear_and_come_back_carry_forward(backfilled):
 def test_events_older_than_the_lookback_go_to_rejects_with_their_reason(daily_path):
     # Built with lookback_days 0: events a day or more late cannot reach a fact, so staging rejects them.
     late = daily_path.scalar(
-        "select count(*) from staging.stg_events__lines where reject_reason = 'event_older_than_lookback'"
+        "select count(*) from base.base_events__lines where reject_reason = 'event_older_than_lookback'"
     )
     assert late > 0
     assert daily_path.scalar(

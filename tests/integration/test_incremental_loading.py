@@ -9,11 +9,11 @@ from tests.integration import crafted_landing
 from tests.integration.conftest import seeded_warehouse
 
 PARTITIONED_MODELS = [
-    "staging.stg_assignments__lines",
-    "staging.stg_bookings__lines",
-    "staging.stg_events__lines",
-    "staging.stg_listings__lines",
-    "staging.stg_users__lines",
+    "base.base_assignments__lines",
+    "base.base_bookings__lines",
+    "base.base_events__lines",
+    "base.base_listings__lines",
+    "base.base_users__lines",
     "staging.stg_bookings__bookings",
     "staging.stg_users__users",
     "marts.dim_markets",
@@ -23,7 +23,7 @@ PARTITIONED_MODELS = [
     "marts.fct_listing_engagements",
     "marts.fct_booking_events",
     "marts.fct_user_deactivations",
-    "marts.dim_total_bookings",
+    "cumulative.cum_total_bookings",
     "cumulative.cum_user_activity",
     "cumulative.cum_listing_engagement",
 ]
@@ -69,11 +69,11 @@ def test_rerunning_a_ds_leaves_every_partitioned_model_identical(daily_warehouse
 
 def test_rerunning_a_range_replaces_exactly_its_partitions(daily_warehouse):
     before = daily_warehouse.query(
-        "select cast(ds as varchar), count(*) from staging.stg_events__lines group by 1 order by 1"
+        "select cast(ds as varchar), count(*) from base.base_events__lines group by 1 order by 1"
     )
-    daily_warehouse.dbt("run", "--select", "stg_events__lines", "--vars", '{start_ds: "2025-03-02", end_ds: "2025-03-03"}')
+    daily_warehouse.dbt("run", "--select", "base_events__lines", "--vars", '{start_ds: "2025-03-02", end_ds: "2025-03-03"}')
     assert daily_warehouse.query(
-        "select cast(ds as varchar), count(*) from staging.stg_events__lines group by 1 order by 1"
+        "select cast(ds as varchar), count(*) from base.base_events__lines group by 1 order by 1"
     ) == before
     assert [ds for ds, _ in before] == ["2025-03-01", "2025-03-02"]
     assert crafted_landing.LAST_DS == "2025-03-03"

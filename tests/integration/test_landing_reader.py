@@ -118,7 +118,7 @@ def reader_warehouse(tmp_path_factory, reader_raw_root):
 
 def events_line(warehouse, marker: str) -> tuple:
     rows = warehouse.query(
-        "select cast(ds as varchar), line_status, reject_reason, raw_line from staging.stg_events__lines "
+        "select cast(ds as varchar), line_status, reject_reason, raw_line from base.base_events__lines "
         f"where contains(raw_line, '{marker}')"
     )
     assert len(rows) == 1, rows
@@ -136,7 +136,7 @@ def test_each_bad_line_is_one_reject_with_its_reason(reader_warehouse):
         else:
             assert raw_line == line.decode("utf-8")
     rejects = reader_warehouse.query(
-        "select reject_reason, count(*) from staging.stg_landing__rejects "
+        "select reject_reason, count(*) from base.base_landing__rejects "
         f"where source_name = 'events' and ds = '{reader_landing.FIRST_DS}' group by all"
     )
     assert sorted(rejects) == [("invalid_json", 2), ("invalid_utf8", 1), ("line_too_long", 1)]
@@ -144,7 +144,7 @@ def test_each_bad_line_is_one_reject_with_its_reason(reader_warehouse):
 
 def test_the_rest_of_the_partition_loads_long_lines_included(reader_warehouse):
     staged = reader_warehouse.query(
-        "select event_id, length(raw_line) from staging.stg_events__lines "
+        "select event_id, length(raw_line) from base.base_events__lines "
         f"where ds = '{reader_landing.FIRST_DS}' and line_status = 'accepted'"
     )
     assert sorted(event_id for event_id, _ in staged) == sorted(
@@ -164,14 +164,14 @@ def test_no_raw_line_is_printed_logged_or_kept_in_run_results(reader_warehouse):
         "run_results.json": (reader_warehouse.target_path / "run_results.json").read_text(),
     }
     for where, text in texts.items():
-        assert "stg_events__lines" in text, f"{where} is not this build's"
+        assert "base_events__lines" in text, f"{where} is not this build's"
         for marker in reader_landing.MARKERS.values():
             assert marker not in text, f"{marker} is in {where}"
 
 
 def test_files_that_are_not_read_are_rejects_with_their_path(reader_warehouse):
     rows = reader_warehouse.query(
-        "select source_name, cast(ds as varchar), source_file, reject_reason, raw_line from staging.stg_landing__rejects "
+        "select source_name, cast(ds as varchar), source_file, reject_reason, raw_line from base.base_landing__rejects "
         "where reject_reason in ('unexpected_file', 'unreadable_file')"
     )
     assert {row[:4] for row in rows} == reader_landing.FILE_REJECTS
@@ -179,13 +179,13 @@ def test_files_that_are_not_read_are_rejects_with_their_path(reader_warehouse):
     assert all(raw_line is None for *_, raw_line in rows)
     # What they hold was not read: no line of theirs was staged.
     assert reader_warehouse.scalar(
-        "select count(*) from staging.stg_events__lines where event_id in ('e-plain', 'e-json-gz', 'e-nested')"
+        "select count(*) from base.base_events__lines where event_id in ('e-plain', 'e-json-gz', 'e-nested')"
     ) == 0
 
 
 def test_a_file_named_like_a_glob_is_read_once_by_its_own_name(reader_warehouse):
     per_file = reader_warehouse.query(
-        "select source_file, count(*), count(distinct event_id) from staging.stg_events__lines "
+        "select source_file, count(*), count(distinct event_id) from base.base_events__lines "
         f"where ds = '{reader_landing.LAST_DS}' and reject_reason is null group by all"
     )
     folder = f"events/ds={reader_landing.LAST_DS}"
@@ -197,7 +197,7 @@ def test_line_accounting_equals_an_independent_gzip_count(reader_warehouse):
         (source, ds): {"lines": read, "unexpected_files": unexpected, "unreadable_files": unreadable, "accounted": accounted}
         for source, ds, read, accounted, unexpected, unreadable in reader_warehouse.query(
             "select source_name, cast(ds as varchar), lines_read, lines_staged + lines_duplicate + lines_rejected, "
-            "unexpected_files, unreadable_files from staging.stg_landing__line_accounting"
+            "unexpected_files, unreadable_files from base.base_landing__line_accounting"
         )
     }
     landed = reader_landing.count_landed(reader_warehouse.raw_root)

@@ -22,11 +22,11 @@ EVENT_TIME = [
 ]
 BATCHES = ["2025-03-01", "2025-03-02", "2025-03-03"]
 MICROBATCH_MODELS = [
-    "staging.stg_assignments__lines",
-    "staging.stg_bookings__lines",
-    "staging.stg_events__lines",
-    "staging.stg_listings__lines",
-    "staging.stg_users__lines",
+    "base.base_assignments__lines",
+    "base.base_bookings__lines",
+    "base.base_events__lines",
+    "base.base_listings__lines",
+    "base.base_users__lines",
     "staging.stg_bookings__bookings",
     "staging.stg_users__users",
     "marts.dim_markets",
@@ -68,17 +68,17 @@ def test_microbatch_build_equals_one_range_run(microbatch_build, crafted_warehou
 def test_models_that_rewrite_late_partitions_refuse_microbatch(microbatch_build):
     warehouse, _ = microbatch_build
     result = warehouse.dbt(
-        "run", "--select", "fct_page_views", "dim_total_bookings", "cum_user_activity", *MICROBATCH, *EVENT_TIME, check=False
+        "run", "--select", "fct_page_views", "cum_total_bookings", "cum_user_activity", *MICROBATCH, *EVENT_TIME, check=False
     )
     assert result.returncode != 0
     assert (
-        "Cannot build cum_user_activity, dim_total_bookings, fct_page_views with publish_mode microbatch:"
+        "Cannot build cum_total_bookings, cum_user_activity, fct_page_views with publish_mode microbatch:"
         " they set meta.rewrites_late_partitions" in result.stdout
     )
     assert "a dbt microbatch batch reads data only up to its own ds" in result.stdout
     assert "--selector microbatch_compatible" in result.stdout
     assert warehouse.scalar("select count(*) from information_schema.tables where table_schema in ('marts', 'cumulative')"
-                            " and table_name in ('fct_page_views', 'dim_total_bookings', 'cum_user_activity')") == 0
+                            " and table_name in ('fct_page_views', 'cum_total_bookings', 'cum_user_activity')") == 0
 
 
 def test_compiling_a_model_that_rewrites_late_partitions_fails_in_microbatch_mode(microbatch_build):
@@ -90,8 +90,8 @@ def test_compiling_a_model_that_rewrites_late_partitions_fails_in_microbatch_mod
 
 def test_full_refresh_of_models_that_read_their_past_is_refused(microbatch_build):
     warehouse, _ = microbatch_build
-    before = warehouse.scalar("select count(*) from staging.stg_events__lines")
+    before = warehouse.scalar("select count(*) from base.base_events__lines")
     result = warehouse.dbt("run", "--selector", "microbatch_compatible", "--full-refresh", *MICROBATCH, *EVENT_TIME, check=False)
     assert result.returncode != 0
-    assert "Cannot --full-refresh stg_assignments__lines, stg_bookings__bookings" in result.stdout
-    assert warehouse.scalar("select count(*) from staging.stg_events__lines") == before
+    assert "Cannot --full-refresh base_assignments__lines, stg_bookings__bookings" in result.stdout
+    assert warehouse.scalar("select count(*) from base.base_events__lines") == before

@@ -52,11 +52,11 @@ def warehouse(tmp_path_factory):
 # 1. A full refresh with a window never deletes the history outside it.
 
 def test_a_windowed_full_refresh_is_refused_and_says_how_to_rebuild_the_whole_history(warehouse):
-    tables = {"fct_page_views": "marts.fct_page_views", "stg_users__lines": "staging.stg_users__lines"}
+    tables = {"fct_page_views": "marts.fct_page_views", "base_users__lines": "base.base_users__lines"}
     before = {name: table_state(warehouse, table) for name, table in tables.items()}
     published = {name: [ds for ds, _, _ in state] for name, state in before.items()}
     assert published["fct_page_views"][0] == FIRST_DS and published["fct_page_views"][-1] == LAST_BUILT_DS
-    assert len(published["stg_users__lines"]) >= 4  # a user change log: days without a change hold no partition
+    assert len(published["base_users__lines"]) >= 4  # a user change log: days without a change hold no partition
 
     result = warehouse.dbt(
         "run", "--select", *tables, "--full-refresh", "--vars", json.dumps({"ds": LAST_BUILT_DS}), check=False
@@ -70,11 +70,11 @@ def test_a_windowed_full_refresh_is_refused_and_says_how_to_rebuild_the_whole_hi
         " Production is unchanged. To rebuild the whole history, run: dbt run --select fct_page_views"
         f""" --full-refresh --vars '{{start_ds: "{FIRST_DS}", end_ds: "{LAST_BUILT_DS}"}}'"""
     ) in result.stdout
-    lost = [ds for ds in published["stg_users__lines"] if ds < LAST_BUILT_DS]
+    lost = [ds for ds in published["base_users__lines"] if ds < LAST_BUILT_DS]
     assert (
-        f"Full refresh refused for stg_users__lines: it would replace \"warehouse\".\"staging\".\"stg_users__lines\" with ds "
+        f"Full refresh refused for base_users__lines: it would replace \"warehouse\".\"staging\".\"base_users__lines\" with ds "
         f"{LAST_BUILT_DS} .. {LAST_BUILT_DS} only, deleting {len(lost)} published partition(s) outside that window: "
-        f"{', '.join(lost)}. Production is unchanged. To rebuild the whole history, run: dbt run --select stg_users__lines"
+        f"{', '.join(lost)}. Production is unchanged. To rebuild the whole history, run: dbt run --select base_users__lines"
         f""" --full-refresh --vars '{{start_ds: "{FIRST_DS}", end_ds: "{LAST_BUILT_DS}"}}'"""
     ) in result.stdout
     assert {name: table_state(warehouse, table) for name, table in tables.items()} == before
@@ -158,14 +158,14 @@ def test_an_exchange_that_would_change_partitions_outside_its_window_is_rolled_b
 
 def test_a_var_that_is_not_a_number_is_refused_before_anything_runs(warehouse):
     # `| int` turned "abc" into 0, which rejected valid late events as too old, and published.
-    before = table_state(warehouse, "staging.stg_events__lines")
+    before = table_state(warehouse, "base.base_events__lines")
     result = warehouse.dbt(
-        "run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": LAST_BUILT_DS, "lookback_days": "abc"}), check=False
+        "run", "--select", "base_events__lines", "--vars", json.dumps({"ds": LAST_BUILT_DS, "lookback_days": "abc"}), check=False
     )
     assert result.returncode != 0
     assert "Invalid run vars: var `lookback_days` must be a whole number from 0 to 30, got 'abc'." in result.stdout
     assert "START sql partitioned model" not in result.stdout
-    assert table_state(warehouse, "staging.stg_events__lines") == before
+    assert table_state(warehouse, "base.base_events__lines") == before
 
 
 def test_every_bad_var_is_named_in_one_message_and_an_unknown_var_warns(warehouse):
@@ -211,7 +211,7 @@ def test_the_list_of_known_vars_holds_every_var_the_project_reads():
 
 def test_a_warned_check_shows_in_dbts_output_and_summary(warehouse):
     result = warehouse.dbt(
-        "build", "--select", "stg_events__lines", "fct_page_views", "--vars", json.dumps({"ds": THIN_DS}), check=False
+        "build", "--select", "base_events__lines", "fct_page_views", "--vars", json.dumps({"ds": THIN_DS}), check=False
     )
     assert result.returncode == 0, result.stdout[-3000:]
     # Published anyway: a warn never blocks.

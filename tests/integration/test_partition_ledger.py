@@ -171,7 +171,7 @@ def test_a_range_build_records_one_row_per_model_and_ds_it_wrote(crafted_warehou
     # The crafted data gives dim_listings a market on 03-02 it had not seen before: a warning, published.
     assert rows[("dim_listings", "2025-03-02")][4] == "warn"
     # Three days are too little history for volume_anomaly: skipped, not passed.
-    assert rows[("stg_listings__lines", "2025-03-01")][4] == "skip"
+    assert rows[("base_listings__lines", "2025-03-01")][4] == "skip"
     assert {row[4] for row in rows.values()} == {"pass", "skip", "warn"}
 
 
@@ -214,20 +214,20 @@ def test_a_full_refresh_leaves_only_the_partitions_it_published(rerun):
     before = ledger_rows(warehouse)
     # A full refresh of one ds would delete the other published partitions: refused, ledger untouched.
     # The run's vars as the rerun's, so dbt's saved parse stays valid.
-    result = warehouse.dbt("run", "--select", "stg_listings__lines", "--full-refresh", "--vars", dbt_vars(ds=RERUN_DS), check=False)
-    assert result.returncode != 0 and "Full refresh refused for stg_listings__lines" in result.stdout
+    result = warehouse.dbt("run", "--select", "base_listings__lines", "--full-refresh", "--vars", dbt_vars(ds=RERUN_DS), check=False)
+    assert result.returncode != 0 and "Full refresh refused for base_listings__lines" in result.stdout
     assert ledger_rows(warehouse) == before
     # Over the whole history, every ledger row of the model is replaced by the run's.
     warehouse.dbt(
-        "run", "--select", "stg_listings__lines", "--full-refresh",
+        "run", "--select", "base_listings__lines", "--full-refresh",
         "--vars", dbt_vars(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS),
     )
     invocation_id = json.loads((warehouse.target_path / "run_results.json").read_text())["metadata"]["invocation_id"]
     rows = ledger_rows(warehouse)
-    listings = {ds: row for (model, ds), row in rows.items() if model == "stg_listings__lines"}
+    listings = {ds: row for (model, ds), row in rows.items() if model == "base_listings__lines"}
     assert sorted(listings) == ledger.ds_range(crafted_landing.FIRST_DS, crafted_landing.LAST_DS)
     assert {row[0] for row in listings.values()} == {invocation_id}
-    assert sum(row[3] for row in listings.values()) == warehouse.scalar("select count(*) from staging.stg_listings__lines")
+    assert sum(row[3] for row in listings.values()) == warehouse.scalar("select count(*) from base.base_listings__lines")
     assert sorted(ds for model, ds in rows if model == "dim_listings") == ledger.ds_range(crafted_landing.FIRST_DS, crafted_landing.LAST_DS)
 
 
@@ -262,7 +262,7 @@ def test_a_macro_the_engine_dispatches_to_changes_the_models_using_it(fingerprin
         ("macros/utils/url_decode.sql", "coalesce(try(url_decode(", "coalesce(try(url_decode( "),
     )
     assert {model for model in fingerprints if changed[model] != fingerprints[model]} == {
-        "stg_events__lines", "fct_page_views", "fct_listing_engagements", "cum_user_activity", "cum_listing_engagement",
+        "base_events__lines", "fct_page_views", "fct_listing_engagements", "cum_user_activity", "cum_listing_engagement",
     }
 
 
@@ -271,16 +271,16 @@ def test_partitions_never_built_are_missing(crafted_warehouse, fingerprints, tmp
     first_fact_ds = first_ds_written(partitioned_models(crafted_warehouse)["fct_page_views"], crafted_landing.FIRST_DS)
     assert "2025-02-24" < first_fact_ds
     statuses = partition_status(
-        crafted_warehouse.duckdb_path, fingerprints, "2025-02-24", "2025-03-04", models=["stg_events__lines", "fct_page_views"]
+        crafted_warehouse.duckdb_path, fingerprints, "2025-02-24", "2025-03-04", models=["base_events__lines", "fct_page_views"]
     )
     by_state = {
         (model, state): ranges([status.ds for status in statuses if status.model == model and status.state == state])
-        for model in ("stg_events__lines", "fct_page_views")
+        for model in ("base_events__lines", "fct_page_views")
         for state in ("missing", "current")
     }
     assert by_state == {
-        ("stg_events__lines", "missing"): [("2025-02-24", "2025-02-28"), ("2025-03-04", "2025-03-04")],
-        ("stg_events__lines", "current"): [("2025-03-01", "2025-03-03")],
+        ("base_events__lines", "missing"): [("2025-02-24", "2025-02-28"), ("2025-03-04", "2025-03-04")],
+        ("base_events__lines", "current"): [("2025-03-01", "2025-03-03")],
         ("fct_page_views", "missing"): [("2025-02-24", shift(first_fact_ds, -1)), ("2025-03-04", "2025-03-04")],
         ("fct_page_views", "current"): [(first_fact_ds, "2025-03-03")],
     }

@@ -55,8 +55,8 @@ def relations_holding_emails(warehouse, schema_predicate: str) -> set[tuple[str,
     return found
 
 
-# Staging, and the stage schema stage-check-exchange builds staging models in, may keep raw lines.
-OUTSIDE_STAGING = "table_schema not in ('staging', 'staging_stage')"
+# The base layer (raw lines), staging, and the stage schemas stage-check-exchange builds them in, may keep raw lines.
+OUTSIDE_STAGING = "table_schema not in ('base', 'base_stage', 'staging', 'staging_stage')"
 
 
 def test_no_relation_outside_staging_holds_an_email_address(sample_warehouse):
@@ -67,15 +67,15 @@ def test_no_relation_outside_staging_holds_an_email_address(sample_warehouse):
 
 def test_the_scan_finds_the_emails_that_staging_keeps_in_raw_lines(sample_warehouse):
     # The positive control: the same scan does see the clear emails of the raw users lines.
-    found = relations_holding_emails(sample_warehouse, "table_schema = 'staging'")
-    assert ("staging", "stg_users__lines", "raw_line") in found
+    found = relations_holding_emails(sample_warehouse, "table_schema = 'base'")
+    assert ("base", "base_users__lines", "raw_line") in found
     assert {column for _, _, column in found} <= {"raw_line"}
 
 
 def test_the_email_hash_is_hmac_sha256_under_the_key(crafted_warehouse, pii_key_file):
     """Every hashed email equals the keyed HMAC computed here from the raw line, the crafted user's included."""
     rows = crafted_warehouse.query(
-        "select id_user, raw_line, email_hash from staging.stg_users__lines where line_status = 'accepted'"
+        "select id_user, raw_line, email_hash from base.base_users__lines where line_status = 'accepted'"
     )
     expected = {}
     for id_user, raw_line, email_hash in rows:
@@ -131,7 +131,7 @@ def test_a_run_without_the_key_refuses_and_builds_nothing(tmp_path, crafted_land
     )
     assert result.returncode != 0
     assert f"No key for personal data: {PII_KEY_ENV} is not set." in result.stdout
-    assert "stg_users__lines" in result.stdout and "Nothing was built" in result.stdout
+    assert "base_users__lines" in result.stdout and "Nothing was built" in result.stdout
     assert f"Set {PII_KEY_ENV} to a file holding a secret key" in result.stdout
     published = warehouse.query("select table_schema, table_name from information_schema.tables") if warehouse.duckdb_path.exists() else []
     assert published == []
@@ -216,10 +216,10 @@ def leaky_warehouse(tmp_path_factory) -> tuple[Warehouse, list[str]]:
 def test_the_leaky_lines_reach_staging_whole(leaky_warehouse):
     # The positive control: the scan finds the hidden emails in the raw lines of every source.
     warehouse, _ = leaky_warehouse
-    found = relations_holding_emails(warehouse, "table_schema = 'staging'")
+    found = relations_holding_emails(warehouse, "table_schema = 'base'")
     for source in crafted_landing.SOURCES:
-        assert ("staging", f"stg_{source}__lines", "raw_line") in found, source
-    assert ("staging", "stg_landing__rejects", "raw_line") in found
+        assert ("base", f"base_{source}__lines", "raw_line") in found, source
+    assert ("base", "base_landing__rejects", "raw_line") in found
     # Only what keeps the line as landed holds them: the raw line, the raw URL, raw fields, bad values.
     assert {column for _, _, column in found} <= {
         "raw_line", "dedup_key", "url", "properties", "event_type", "market_raw", "capacity_raw",

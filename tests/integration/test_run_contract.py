@@ -17,7 +17,7 @@ def relations(warehouse) -> list[str]:
     return [
         name
         for (name,) in warehouse.query(
-            "select table_schema || '.' || table_name from information_schema.tables where table_schema = 'staging'"
+            "select table_schema || '.' || table_name from information_schema.tables where table_schema in ('base', 'staging')"
         )
     ]
 
@@ -53,7 +53,7 @@ def test_partition_without_success_marker_stops_the_run_naming_it(fresh_warehous
     result = fresh_warehouse.build(ds=crafted_landing.IN_PROGRESS_DS, check=False)
     assert result.returncode != 0
     assert f"source 'events' ds={crafted_landing.IN_PROGRESS_DS} has no _SUCCESS marker" in result.stdout
-    assert "stg_events__lines" not in " ".join(relations(fresh_warehouse))
+    assert "base_events__lines" not in " ".join(relations(fresh_warehouse))
 
 
 def test_partition_that_never_landed_stops_the_run_naming_it(fresh_warehouse):
@@ -63,7 +63,7 @@ def test_partition_that_never_landed_stops_the_run_naming_it(fresh_warehouse):
 
 
 def test_no_vars_builds_the_latest_partition_landed_in_every_source(crafted_warehouse):
-    tables = ["staging.stg_users__users", "staging.stg_events__lines", "marts.dim_listings", "marts.fct_page_views"]
+    tables = ["staging.stg_users__users", "base.base_events__lines", "marts.dim_listings", "marts.fct_page_views"]
 
     def state():
         return {table: crafted_warehouse.query(f"select count(*), sum(hash(t)) from {table} as t") for table in tables}

@@ -43,8 +43,8 @@ NOT_LANDED = [("users", "2025-03-06"), ("users", "2025-03-07")]
 INCOMPLETE = [("events", "2025-03-07")]
 
 PRODUCTION_TABLES = [
-    "staging.stg_events__lines",
-    "staging.stg_listings__lines",
+    "base.base_events__lines",
+    "base.base_listings__lines",
     "staging.stg_users__users",
     "marts.fct_page_views",
     "marts.dim_listings",
@@ -131,7 +131,7 @@ def scenario(tmp_path_factory):
     seen.built_failure = warehouse.build(start_ds=FIRST_DS, end_ds=RANGE_END_DS, check=False)
     seen.state_after_failure = production_state(warehouse)
 
-    seen.no_vars_run = warehouse.dbt("run", "--select", "stg_listings__lines")
+    seen.no_vars_run = warehouse.dbt("run", "--select", "base_listings__lines")
 
     seen.marts_only = warehouse.dbt(
         "test", "--select", "fct_page_views", "--vars", f'{{start_ds: "{FIRST_DS}", end_ds: "{RANGE_END_DS}"}}', check=False
@@ -152,7 +152,7 @@ def test_a_range_run_with_missing_partitions_names_them_all_and_builds_nothing(s
     positions = [message.find(line) for line in sorted(expected)]
     assert -1 not in positions, [line for line in expected if line not in message]
     assert positions == sorted(positions)
-    assert "Read by: events (" in message and "stg_events__lines" in message and "users (" in message
+    assert "Read by: events (" in message and "base_events__lines" in message and "users (" in message
     assert f"""--vars '{{start_ds: "{FIRST_DS}", end_ds: "{LAST_LANDED_DS}"}}'""" in message
     # The per-model error never ran: the preflight stopped the run before any model.
     assert "Landing partition not available" not in result.stdout
@@ -192,7 +192,7 @@ def test_a_selection_that_reads_no_landing_source_is_not_checked(scenario):
 
 def test_the_first_partitions_of_a_new_warehouse_skip_history_checks(scenario):
     warehouse = scenario.warehouse
-    for model, first_staged_ds in [("stg_events__lines", FIRST_DS), ("fct_page_views", "2025-02-26")]:
+    for model, first_staged_ds in [("base_events__lines", FIRST_DS), ("fct_page_views", "2025-02-26")]:
         results = check_results(warehouse, model, "volume_anomaly")
         # No history: the empty lookback partitions before the first rows (fct_page_views), and fewer
         # than min_history (3) partitions with data before it.
@@ -205,7 +205,7 @@ def test_the_first_partitions_of_a_new_warehouse_skip_history_checks(scenario):
         assert results["2025-03-04"][0] == "pass" and results["2025-03-04"][2].startswith("within 3.0 .. 3.0 ")
         assert results["2025-03-05"][:2] == ("warn", 30.0) and results["2025-03-05"][2].startswith("within 3.0 .. 3.0 ")
     # A blocking check without history is skipped too: it neither failed nor blocked the build.
-    listings = check_results(warehouse, "stg_listings__lines", "snapshot_size_stable")
+    listings = check_results(warehouse, "base_listings__lines", "snapshot_size_stable")
     assert [listings[ds][0] for ds in ds_range(FIRST_DS, LAST_LANDED_DS)] == ["skip", "skip", "skip", "pass", "pass"]
     rooms = check_results(warehouse, "dim_listings", "unseen_values__dim_room_type")
     assert rooms[FIRST_DS][0] == "skip" and rooms[FIRST_DS][1] is None
@@ -215,18 +215,18 @@ def test_the_first_partitions_of_a_new_warehouse_skip_history_checks(scenario):
 
     output = scenario.first_build.stdout
     assert (
-        "[WARNING]: partition check warned, published anyway: stg_events__lines ds=2025-03-05 check volume_anomaly (warn):"
+        "[WARNING]: partition check warned, published anyway: base_events__lines ds=2025-03-05 check volume_anomaly (warn):"
         " observed 30.0"
     ) in output
-    assert output.count("published anyway: stg_events__lines") == 1
+    assert output.count("published anyway: base_events__lines") == 1
     assert (
-        "stg_listings__lines: partition check snapshot_size_stable skipped (not judged, e.g. no history to compare with yet) "
+        "base_listings__lines: partition check snapshot_size_stable skipped (not judged, e.g. no history to compare with yet) "
         "on 3 partition(s), 2025-03-01 .. 2025-03-03"
     ) in output
 
     # The ledger: warn over skip over pass.
     ledger = dict(
-        warehouse.query("select cast(ds as varchar), check_status from audit.partition_ledger where model_name = 'stg_events__lines'")
+        warehouse.query("select cast(ds as varchar), check_status from audit.partition_ledger where model_name = 'base_events__lines'")
     )
     assert ledger == {"2025-03-01": "skip", "2025-03-02": "skip", "2025-03-03": "skip", "2025-03-04": "pass", "2025-03-05": "warn"}
 
@@ -246,7 +246,7 @@ def test_the_quick_start_next_day_command_works_as_printed(scenario, tmp_path):
     result = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"Run window: ds {next_ds} .. {next_ds}" in result.stdout
-    for table in ("staging.stg_users__users", "staging.stg_listings__lines", "marts.fct_page_views", "marts.dim_listings"):
+    for table in ("staging.stg_users__users", "base.base_listings__lines", "marts.fct_page_views", "marts.dim_listings"):
         assert warehouse.scalar(f"select count(*) from {table} where ds = '{next_ds}'") > 0, table
 
 

@@ -16,7 +16,7 @@ def test_every_generated_line_is_accounted_for(sample_warehouse):
         (source, ds): staged + duplicate + rejected
         for source, ds, staged, duplicate, rejected in sample_warehouse.query(
             "select source_name, cast(ds as varchar), lines_staged, lines_duplicate, lines_rejected "
-            "from staging.stg_landing__line_accounting"
+            "from base.base_landing__line_accounting"
         )
     }
     assert accounted == landed
@@ -25,7 +25,7 @@ def test_every_generated_line_is_accounted_for(sample_warehouse):
 def test_every_dirty_kind_is_handled_with_its_reason(sample_warehouse):
     reasons = {
         (source, reason.split(":")[0])
-        for source, reason in sample_warehouse.query("select distinct source_name, reject_reason from staging.stg_landing__rejects")
+        for source, reason in sample_warehouse.query("select distinct source_name, reject_reason from base.base_landing__rejects")
     }
     for source in ("assignments", "bookings", "events", "listings", "users"):
         assert (source, "invalid_json") in reasons
@@ -37,7 +37,7 @@ def test_every_dirty_kind_is_handled_with_its_reason(sample_warehouse):
 
     duplicates = dict(
         sample_warehouse.query(
-            "select source_name, sum(lines_duplicate) from staging.stg_landing__line_accounting group by 1"
+            "select source_name, sum(lines_duplicate) from base.base_landing__line_accounting group by 1"
         )
     )
     assert duplicates["events"] > 0 and duplicates["assignments"] > 0
@@ -53,7 +53,7 @@ def test_every_dirty_kind_is_handled_with_its_reason(sample_warehouse):
     )
     assert leaked == [(0,)]
 
-    issues = {row for row in sample_warehouse.query("select distinct source_name, field_name from staging.stg_landing__data_quality_issues")}
+    issues = {row for row in sample_warehouse.query("select distinct source_name, field_name from base.base_landing__data_quality_issues")}
     assert {("listings", "capacity"), ("listings", "nightly_price_usd"), ("bookings", "price_usd")} <= issues
 
     room_types = {value for (value,) in sample_warehouse.query("select distinct dim_room_type from marts.dim_listings")}
@@ -62,6 +62,6 @@ def test_every_dirty_kind_is_handled_with_its_reason(sample_warehouse):
 
 
 def test_the_empty_partition_is_built_and_the_in_progress_one_is_not_read(sample_warehouse):
-    assert sample_warehouse.scalar("select count(*) from staging.stg_assignments__lines where ds = '2025-01-05'") == 0
-    assert sample_warehouse.scalar("select count(*) from staging.stg_events__lines where ds = '2025-01-09'") == 0
-    assert sample_warehouse.scalar("select count(*) from staging.stg_events__lines where ds = '2025-01-08'") > 0
+    assert sample_warehouse.scalar("select count(*) from base.base_assignments__lines where ds = '2025-01-05'") == 0
+    assert sample_warehouse.scalar("select count(*) from base.base_events__lines where ds = '2025-01-09'") == 0
+    assert sample_warehouse.scalar("select count(*) from base.base_events__lines where ds = '2025-01-08'") > 0

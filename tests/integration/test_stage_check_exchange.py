@@ -68,39 +68,39 @@ def test_a_warning_is_recorded_and_publication_goes_on(warehouse):
 
 
 def test_an_empty_snapshot_day_is_blocked_and_production_is_untouched(warehouse):
-    before = table_state(warehouse, "staging.stg_listings__lines")
+    before = table_state(warehouse, "base.base_listings__lines")
     land_day(warehouse.raw_root, "2025-03-05", listings=[])
     result = warehouse.dbt("run", "--vars", '{ds: "2025-03-05"}', check=False)
     assert result.returncode != 0
-    assert "Stage-check-exchange stopped stg_listings__lines: 2 blocking check(s) failed, production is unchanged" in result.stdout
-    assert "stg_listings__lines ds=2025-03-05 check snapshot_not_empty (error): observed 0, expected >= 1 rows" in result.stdout
-    assert table_state(warehouse, "staging.stg_listings__lines") == before
+    assert "Stage-check-exchange stopped base_listings__lines: 2 blocking check(s) failed, production is unchanged" in result.stdout
+    assert "base_listings__lines ds=2025-03-05 check snapshot_not_empty (error): observed 0, expected >= 1 rows" in result.stdout
+    assert table_state(warehouse, "base.base_listings__lines") == before
     # The staged rows stay for inspection; downstream models were skipped, so they hold no 03-05 either.
-    assert warehouse.scalar("select count(*) from information_schema.tables where table_schema = 'staging_stage' and table_name = 'stg_listings__lines'") == 1
+    assert warehouse.scalar("select count(*) from information_schema.tables where table_schema = 'staging_stage' and table_name = 'base_listings__lines'") == 1
     assert warehouse.scalar("select count(*) from marts.dim_listings where ds = '2025-03-05'") == 0
-    assert ("stg_listings__lines", "2025-03-05", "snapshot_not_empty", "error", "fail", 0.0) in audit_rows(
+    assert ("base_listings__lines", "2025-03-05", "snapshot_not_empty", "error", "fail", 0.0) in audit_rows(
         warehouse, "ds = '2025-03-05'"
     )
 
 
 def test_a_volume_spike_is_blocked(warehouse):
-    before = table_state(warehouse, "staging.stg_listings__lines")
+    before = table_state(warehouse, "base.base_listings__lines")
     land_day(warehouse.raw_root, "2025-03-06", listings=[crafted_landing.listing(1000 + n) for n in range(40)])
     result = warehouse.dbt("run", "--vars", '{ds: "2025-03-06"}', check=False)
     assert result.returncode != 0
-    assert "stg_listings__lines ds=2025-03-06 check snapshot_size_stable (error): observed 40.0, expected within" in result.stdout
-    assert table_state(warehouse, "staging.stg_listings__lines") == before
+    assert "base_listings__lines ds=2025-03-06 check snapshot_size_stable (error): observed 40.0, expected within" in result.stdout
+    assert table_state(warehouse, "base.base_listings__lines") == before
 
 
 def test_null_keys_are_blocked(warehouse):
-    before = table_state(warehouse, "staging.stg_events__lines")
+    before = table_state(warehouse, "base.base_events__lines")
     bad = [crafted_landing.event(None, "2025-03-07T10:00:00Z") for _ in range(24)]
     good = [crafted_landing.event(f"e-good-{n}", "2025-03-07T11:00:00Z") for n in range(6)]
     land_day(warehouse.raw_root, "2025-03-07", events=bad + good)
-    result = warehouse.dbt("run", "--select", "stg_events__lines", "--vars", '{ds: "2025-03-07"}', check=False)
+    result = warehouse.dbt("run", "--select", "base_events__lines", "--vars", '{ds: "2025-03-07"}', check=False)
     assert result.returncode != 0
-    assert "stg_events__lines ds=2025-03-07 check reject_rate_at_most_half_of_20_or_more_lines (error): observed 0" in result.stdout
-    assert table_state(warehouse, "staging.stg_events__lines") == before
+    assert "base_events__lines ds=2025-03-07 check reject_rate_at_most_half_of_20_or_more_lines (error): observed 0" in result.stdout
+    assert table_state(warehouse, "base.base_events__lines") == before
 
 
 def test_the_audit_table_holds_every_result_of_a_run(warehouse):
@@ -116,21 +116,21 @@ def test_the_audit_table_holds_every_result_of_a_run(warehouse):
     # 02-28 .. 03-04 (the run's ds and the lookback_days, 4, before it).
     assert per_model["dim_listings"] == 6
     assert per_model["fct_page_views"] == 5 * 5
-    assert per_model["stg_events__lines"] == 6
+    assert per_model["base_events__lines"] == 6
 
 
 def test_sigkill_during_the_exchange_leaves_the_whole_old_or_whole_new_partition(tmp_path):
     warehouse = Warehouse(tmp_path)
     ds = "2025-03-01"
     write_partition(warehouse.raw_root, "events", ds, [crafted_landing.event(f"old-{n}", f"{ds}T10:00:00Z") for n in range(1000)])
-    warehouse.dbt("run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}))
-    old_state = table_state(warehouse, "staging.stg_events__lines")
+    warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}))
+    old_state = table_state(warehouse, "base.base_events__lines")
     new_lines = [crafted_landing.event(f"new-{n}", f"{ds}T11:00:00Z") for n in range(200_000)]
     write_partition(warehouse.raw_root, "events", ds, new_lines)
 
     command = [
         str(Path(sys.executable).parent / "dbt"),
-        "run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}), "--target-path", str(warehouse.target_path),
+        "run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}), "--target-path", str(warehouse.target_path),
     ]
     process = subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=dbt_env(warehouse.raw_root, warehouse.duckdb_path), stdout=subprocess.PIPE, text=True
@@ -144,12 +144,12 @@ def test_sigkill_during_the_exchange_leaves_the_whole_old_or_whole_new_partition
     process.wait(timeout=120)
     assert killed_during_exchange and process.returncode == -signal.SIGKILL
 
-    state = table_state(warehouse, "staging.stg_events__lines")
+    state = table_state(warehouse, "base.base_events__lines")
     counts = [count for _, count, _ in state]
     assert state == old_state or counts == [200_000], f"a partial partition was published: {state}"
 
-    warehouse.dbt("run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}))
-    assert [count for _, count, _ in table_state(warehouse, "staging.stg_events__lines")] == [200_000]
+    warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}))
+    assert [count for _, count, _ in table_state(warehouse, "base.base_events__lines")] == [200_000]
 
 
 def test_sigkill_inside_the_exchange_transaction_after_the_delete_leaves_the_old_partition_whole(tmp_path):
@@ -159,15 +159,15 @@ def test_sigkill_inside_the_exchange_transaction_after_the_delete_leaves_the_old
     warehouse = Warehouse(tmp_path)
     ds = "2025-03-01"
     write_partition(warehouse.raw_root, "events", ds, [crafted_landing.event(f"old-{n}", f"{ds}T10:00:00Z") for n in range(1000)])
-    warehouse.dbt("run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}))
-    old_state = table_state(warehouse, "staging.stg_events__lines")
+    warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}))
+    old_state = table_state(warehouse, "base.base_events__lines")
     write_partition(warehouse.raw_root, "events", ds, [crafted_landing.event(f"new-{n}", f"{ds}T11:00:00Z") for n in range(300)])
 
     fifo = tmp_path / "pause_in_exchange"
     os.mkfifo(fifo)
     command = [
         str(Path(sys.executable).parent / "dbt"),
-        "run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}), "--target-path", str(warehouse.target_path),
+        "run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}), "--target-path", str(warehouse.target_path),
     ]
     env = dbt_env(warehouse.raw_root, warehouse.duckdb_path, {"WAREHOUSE_TEST_PAUSE_IN_EXCHANGE": str(fifo)})
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -188,6 +188,6 @@ def test_sigkill_inside_the_exchange_transaction_after_the_delete_leaves_the_old
     # Inside the transaction, the old partition's rows were already deleted when dbt died.
     assert (tmp_path / "pause_in_exchange.rows").read_text().strip() == "0"
 
-    assert table_state(warehouse, "staging.stg_events__lines") == old_state
-    warehouse.dbt("run", "--select", "stg_events__lines", "--vars", json.dumps({"ds": ds}))
-    assert [count for _, count, _ in table_state(warehouse, "staging.stg_events__lines")] == [300]
+    assert table_state(warehouse, "base.base_events__lines") == old_state
+    warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}))
+    assert [count for _, count, _ in table_state(warehouse, "base.base_events__lines")] == [300]

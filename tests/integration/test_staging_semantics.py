@@ -21,7 +21,7 @@ def test_every_landed_line_is_accounted_for(crafted_warehouse):
 
 def test_rejects_model_keeps_source_ds_raw_line_and_reason(crafted_warehouse):
     rows = crafted_warehouse.query(
-        "select source_name, cast(ds as varchar), source_file, raw_line, reject_reason from staging.stg_landing__rejects"
+        "select source_name, cast(ds as varchar), source_file, raw_line, reject_reason from base.base_landing__rejects"
     )
     expected = sorted(
         (source, ds, reason)
@@ -72,7 +72,7 @@ def test_bad_optional_values_are_nulled_and_recorded(crafted_warehouse):
     issues = set(
         crafted_warehouse.query(
             "select source_name, cast(ds as varchar), record_key, field_name, field_value "
-            "from staging.stg_landing__data_quality_issues"
+            "from base.base_landing__data_quality_issues"
         )
     )
     assert issues == {

@@ -149,13 +149,13 @@ def test_users_dimension_tracks_status_host_and_booking_stage(crafted_warehouse)
 def test_running_total_equals_a_full_scan(crafted_warehouse):
     totals = rows(
         crafted_warehouse,
-        "select cast(ds as varchar), m_total_bookings_confirmed from marts.dim_total_bookings order by ds",
+        "select cast(ds as varchar), m_total_bookings_confirmed from cumulative.cum_total_bookings order by ds",
     )
     scanned = rows(
         crafted_warehouse,
         """
         select cast(days.ds as varchar), coalesce(sum(events.m_bookings_confirmed), 0)
-        from (select distinct ds from marts.dim_total_bookings) as days
+        from (select distinct ds from cumulative.cum_total_bookings) as days
         left join marts.fct_booking_events as events on events.ds <= days.ds
         group by days.ds order by days.ds
         """,

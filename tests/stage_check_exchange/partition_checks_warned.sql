@@ -7,16 +7,16 @@
     tests/integration/test_operator_safety.py keeps the list complete.
 -#}
 {{ config(severity='warn') }}
--- depends_on: {{ ref('stg_assignments__lines') }}
--- depends_on: {{ ref('stg_bookings__lines') }}
+-- depends_on: {{ ref('base_assignments__lines') }}
+-- depends_on: {{ ref('base_bookings__lines') }}
 -- depends_on: {{ ref('stg_bookings__bookings') }}
--- depends_on: {{ ref('stg_events__lines') }}
--- depends_on: {{ ref('stg_listings__lines') }}
--- depends_on: {{ ref('stg_users__lines') }}
+-- depends_on: {{ ref('base_events__lines') }}
+-- depends_on: {{ ref('base_listings__lines') }}
+-- depends_on: {{ ref('base_users__lines') }}
 -- depends_on: {{ ref('stg_users__users') }}
 -- depends_on: {{ ref('dim_listings') }}
 -- depends_on: {{ ref('dim_markets') }}
--- depends_on: {{ ref('dim_total_bookings') }}
+-- depends_on: {{ ref('cum_total_bookings') }}
 -- depends_on: {{ ref('dim_users') }}
 -- depends_on: {{ ref('fct_booking_events') }}
 -- depends_on: {{ ref('fct_listing_engagements') }}

@@ -40,7 +40,7 @@ accounted as (
         unexpected_files,
         unreadable_files,
         lines_staged + lines_duplicate + lines_rejected as accounted_lines
-    from {{ ref('stg_landing__line_accounting') }}
+    from {{ ref('base_landing__line_accounting') }}
     where {{ ds_in_window('ds') }}
 ),
 

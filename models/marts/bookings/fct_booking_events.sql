@@ -11,9 +11,6 @@
 
 {%- set lookback = partition_lookback_days() %}
 
--- depends_on: {{ ref('stg_bookings__booking_changes') }}
--- depends_on: {{ ref('stg_bookings__bookings') }}
-
 with
 
 changes as (
@@ -22,8 +19,8 @@ changes as (
         snapshot=ref('stg_bookings__bookings'),
         entity_key='id_booking',
         image_columns=['id_listing', 'id_guest', 'booking_status', 'checkin_date', 'checkout_date', 'price_usd'],
-        landing_days_before=lookback + 1,
-        landing_days_after=lookback,
+        lookback_days=lookback + 1,
+        lookahead_days=lookback,
     ) }}
 ),
 
@@ -34,7 +31,7 @@ changes_in_partitions as (
     from changes
     where
         op in ('c', 'u')
-        and {{ ds_in_window('cast(changed_at as date)', days_before=lookback) }}
+        and {{ ds_in_window('cast(changed_at as date)', lookback_days=lookback) }}
         {#- Only changes landed within the lookback of their date: a daily run and a backfill see the same. -#}
         and landing_ds <= cast({{ dbt.dateadd('day', lookback, 'cast(changed_at as date)') }} as date)
 ),

@@ -2,8 +2,6 @@
 
 {#- Type-2 history of dim_listings: one row per listing per version (valid_from inclusive, valid_to exclusive). -#}
 
--- depends_on: {{ ref('dim_listings') }}
-
 {{ dimension_history(
     snapshot=ref('dim_listings'),
     entity_key='id_listing',

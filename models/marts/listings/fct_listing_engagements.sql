@@ -8,12 +8,10 @@
 
 {%- set lookback = partition_lookback_days() %}
 
--- depends_on: {{ ref('stg_events__events') }}
-
 with
 
 engagements as (
-    {{ fact_events(['like', 'unlike', 'share'], lookback) }}
+    {{ fact_events(ref('stg_events__events'), ['like', 'unlike', 'share'], lookback) }}
 ),
 
 final as (

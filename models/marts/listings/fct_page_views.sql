@@ -12,20 +12,18 @@
 
 {%- set lookback = partition_lookback_days() %}
 
--- depends_on: {{ ref('stg_events__events') }}
-
 with
 
 page_events as (
     {#- An exit dated the day after a view can close it. -#}
-    {{ fact_events(['page_view', 'page_exit'], lookback, days_after=1) }}
+    {{ fact_events(ref('stg_events__events'), ['page_view', 'page_exit'], lookback, lookahead_days=1) }}
 ),
 
 views as (
     select * from page_events
     where
         event_type = 'page_view'
-        and {{ ds_in_window('event_date', days_before=lookback) }}
+        and {{ ds_in_window('event_date', lookback_days=lookback) }}
 ),
 
 next_events as (

@@ -2,8 +2,6 @@
 
 {#- Type-2 history of dim_markets: one row per market per version (valid_from inclusive, valid_to exclusive). -#}
 
--- depends_on: {{ ref('dim_markets') }}
-
 {{ dimension_history(
     snapshot=ref('dim_markets'),
     entity_key='id_market',

@@ -2,8 +2,6 @@
 
 {#- Type-2 history of dim_users: one row per user per version (valid_from inclusive, valid_to exclusive). -#}
 
--- depends_on: {{ ref('dim_users') }}
-
 {{ dimension_history(
     snapshot=ref('dim_users'),
     entity_key='id_user',

@@ -7,9 +7,6 @@
 
 {%- set lookback = partition_lookback_days() %}
 
--- depends_on: {{ ref('stg_users__user_changes') }}
--- depends_on: {{ ref('stg_users__users') }}
-
 with
 
 changes as (
@@ -18,8 +15,8 @@ changes as (
         snapshot=ref('stg_users__users'),
         entity_key='id_user',
         image_columns=['user_status', 'dim_country', 'signup_at'],
-        landing_days_before=lookback + 1,
-        landing_days_after=lookback,
+        lookback_days=lookback + 1,
+        lookahead_days=lookback,
     ) }}
 ),
 
@@ -37,7 +34,7 @@ deactivations as (
         op = 'u'
         and user_status = 'deactivated'
         and coalesce(previous_user_status, '') <> 'deactivated'
-        and {{ ds_in_window('cast(changed_at as date)', days_before=lookback) }}
+        and {{ ds_in_window('cast(changed_at as date)', lookback_days=lookback) }}
         {#- Only changes landed within the lookback of their date: a daily run and a backfill see the same. -#}
         and landing_ds <= cast({{ dbt.dateadd('day', lookback, 'cast(changed_at as date)') }} as date)
 ),

@@ -5,7 +5,7 @@
 with
 
 lines as (
-    select * from {{ ref('stg_assignments__lines') }}
+    select * from {{ ref('base_assignments__lines') }}
 ),
 
 final as (

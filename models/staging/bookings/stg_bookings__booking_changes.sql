@@ -5,7 +5,7 @@
 with
 
 lines as (
-    select * from {{ ref('stg_bookings__lines') }}
+    select * from {{ ref('base_bookings__lines') }}
 ),
 
 final as (

@@ -1,7 +1,5 @@
 {#- Daily snapshot of the reservations table: one row per live booking per ds (latest change wins, hard deletes honoured). -#}
 
--- depends_on: {{ ref('stg_bookings__booking_changes') }}
-
 {{ collapse_change_log(
     changes=ref('stg_bookings__booking_changes'),
     entity_key='id_booking',

@@ -5,7 +5,7 @@
 with
 
 lines as (
-    select * from {{ ref('stg_events__lines') }}
+    select * from {{ ref('base_events__lines') }}
 ),
 
 final as (

@@ -5,7 +5,7 @@
 with
 
 lines as (
-    select * from {{ ref('stg_listings__lines') }}
+    select * from {{ ref('base_listings__lines') }}
 ),
 
 final as (

@@ -5,7 +5,7 @@
 with
 
 lines as (
-    select * from {{ ref('stg_users__lines') }}
+    select * from {{ ref('base_users__lines') }}
 ),
 
 final as (

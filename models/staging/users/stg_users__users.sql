@@ -1,7 +1,5 @@
 {#- Daily snapshot of the users table: one row per live user per ds (latest change wins, deletes honoured). -#}
 
--- depends_on: {{ ref('stg_users__user_changes') }}
-
 {{ collapse_change_log(
     changes=ref('stg_users__user_changes'),
     entity_key='id_user',

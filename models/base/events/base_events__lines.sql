@@ -70,7 +70,7 @@ validated as (
 
 classified as (
     {#- Deliveries of one event span its date's partition (or the day before, clock skew) to 3 days after. -#}
-    {{ classify_landing_lines('validated', 'event_id', dedup_lookback_days=max_lateness + 1) }}
+    {{ classify_landing_lines('validated', 'event_id', lookback_days=max_lateness + 1) }}
 ),
 
 urls as (

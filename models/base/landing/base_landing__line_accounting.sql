@@ -17,7 +17,7 @@ all_rows as (
             ds,
             line_status,
             reject_reason
-        from {{ ref('stg_' ~ source_name ~ '__lines') }}
+        from {{ ref('base_' ~ source_name ~ '__lines') }}
         {%- if not loop.last %}
             union all
         {%- endif %}

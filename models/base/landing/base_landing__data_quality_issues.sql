@@ -40,7 +40,7 @@ issues as (
                 when {{ checked.sent }} is not null then '{{ checked.issue }}'
                 else {{ "'" ~ checked.null_issue ~ "'" if checked.null_issue else 'null' }}
             end as issue
-        from {{ ref('stg_' ~ checked.source ~ '__lines') }}
+        from {{ ref('base_' ~ checked.source ~ '__lines') }}
         where
             line_status = 'accepted'
             and {{ checked.kept }} is null

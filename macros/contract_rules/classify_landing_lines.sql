@@ -1,20 +1,36 @@
 {#-
     Gives each parsed landing line its line_status: 'rejected' (it carries a
     reject_reason), 'duplicate' (an earlier delivery of the same dedup_key
-    landed at most `dedup_lookback_days` partitions before it, in this window
+    landed at most `lookback_days` partitions before it, in this window
     or in the published partitions just before it) or 'accepted'. Deliveries
     are ordered by ds, file and line, so daily runs and one range run
-    classify every line alike; with dedup_lookback_days = 0 a key is unique
-    within each ds only, and with dedup_lookback_days = none an earlier
+    classify every line alike; with lookback_days = 0 a key is unique
+    within each ds only, and with lookback_days = none an earlier
     delivery in any partition makes a duplicate, however late.
+
+    The model reads its own earlier partitions, so its meta.depends_on_past
+    (what the backfill runner orders chunks by) must say the same: N for
+    lookback_days N, true for none, absent for 0. A run stops if they differ.
 
     validated_cte: a CTE with ds, source_file, raw_line, reject_reason.
     dedup_key: SQL text expression identifying one delivered record.
 -#}
-{% macro classify_landing_lines(validated_cte, dedup_key, dedup_lookback_days=0) -%}
+{% macro classify_landing_lines(validated_cte, dedup_key, lookback_days=0) -%}
     {%- set window = ds_window() -%}
-    {%- set unbounded = dedup_lookback_days is none -%}
-    {%- set lookback = 0 if unbounded else dedup_lookback_days | int -%}
+    {%- set unbounded = lookback_days is none -%}
+    {%- set lookback = 0 if unbounded else lookback_days | int -%}
+    {#- A dbt unit test's node has no meta to compare. -#}
+    {%- if execute and model.resource_type != 'unit_test' -%}
+        {%- set declared = model.config.meta.get('depends_on_past') -%}
+        {%- set declared = 'true' if declared is sameas true else ('absent' if declared in (none, false, 0) else declared | string) -%}
+        {%- set expected = 'true' if unbounded else ('absent' if lookback == 0 else lookback | string) -%}
+        {%- if declared != expected -%}
+            {{ exceptions.raise_compiler_error(
+                model.name ~ " deduplicates against " ~ ("every earlier partition" if unbounded else lookback ~ " partition(s) before each ds")
+                ~ ", so its meta.depends_on_past must be " ~ expected ~ ", not " ~ declared ~ "."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
     with
 
     numbered as (

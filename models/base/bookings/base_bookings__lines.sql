@@ -65,7 +65,7 @@ validated as (
 
 classified as (
     {#- change_id is unique and increasing, so a repeat within a day is a repeated delivery. -#}
-    {{ classify_landing_lines('validated', 'change_id', dedup_lookback_days=1) }}
+    {{ classify_landing_lines('validated', 'change_id', lookback_days=1) }}
 ),
 
 final as (
@@ -87,7 +87,7 @@ final as (
         checkin_date,
         checkout_date,
         price_usd_raw,
-        {#- A price that is not a number (or is negative) becomes null; stg_landing__data_quality_issues names it. -#}
+        {#- A price that is not a number (or is negative) becomes null; base_landing__data_quality_issues names it. -#}
         case when price_usd_parsed >= 0 then price_usd_parsed end as price_usd
     from classified
 )

@@ -19,7 +19,7 @@ final as (
             line_occurrence,
             raw_line,
             reject_reason
-        from {{ ref('stg_' ~ source_name ~ '__lines') }}
+        from {{ ref('base_' ~ source_name ~ '__lines') }}
         where line_status = 'rejected'
         {%- if not loop.last %}
             union all

@@ -48,7 +48,7 @@ classified as (
     {{ classify_landing_lines(
         'validated',
         dbt.concat(["experiment_key", "'|'", "variant", "'|'", "cast(id_user as " ~ dbt.type_string() ~ ")", "'|'", "cast(assigned_at as " ~ dbt.type_string() ~ ")"]),
-        dedup_lookback_days=none
+        lookback_days=none
     ) }}
 ),
 

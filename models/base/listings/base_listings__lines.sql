@@ -76,7 +76,7 @@ final as (
         {{ market_slug('dim_market') }} as market_slug,
         dim_room_type,
         capacity_raw,
-        {#- Out-of-range capacity and non-numeric prices become null; stg_landing__data_quality_issues names them. -#}
+        {#- Out-of-range capacity and non-numeric prices become null; base_landing__data_quality_issues names them. -#}
         case when capacity_parsed between 1 and 16 then capacity_parsed end as capacity,
         nightly_price_usd_raw,
         case when nightly_price_usd_parsed >= 0 then nightly_price_usd_parsed end as nightly_price_usd,

@@ -1,6 +1,6 @@
 {#-
-    The changes landed in the run window (widened by landing_days_before
-    before it and landing_days_after after it, for late changes of the
+    The changes landed in the run window (widened by lookback_days
+    before it and lookahead_days after it, for late changes of the
     window's dates that later runs have already staged),
     each with the image the entity had just before it (previous_<column>,
     previous_change_id; previous_op is null when that image is the snapshot's),
@@ -10,9 +10,9 @@
     changes: CDC relation (ds = landing ds, change_id, op, changed_at, entity_key, image_columns)
     snapshot: daily snapshot of the same entity (ds, entity_key, image_columns, last_change_id)
 -#}
-{% macro change_log_with_previous_image(changes, snapshot, entity_key, image_columns, landing_days_before=0, landing_days_after=0) -%}
+{% macro change_log_with_previous_image(changes, snapshot, entity_key, image_columns, lookback_days=0, lookahead_days=0) -%}
     {%- set window = ds_window() -%}
-    {%- set first_landing_ds = ds_shift(window.start_ds, -(landing_days_before | int)) -%}
+    {%- set first_landing_ds = ds_shift(window.start_ds, -(lookback_days | int)) -%}
     with
 
     state_before as (
@@ -36,7 +36,7 @@
             {{ entity_key }},
             {{ image_columns | join(', ') }}
         from {{ changes }}
-        where {{ ds_in_window('ds', days_before=landing_days_before, days_after=landing_days_after) }}
+        where {{ ds_in_window('ds', lookback_days=lookback_days, lookahead_days=lookahead_days) }}
     ),
 
     sequenced as (

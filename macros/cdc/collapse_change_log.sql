@@ -21,7 +21,7 @@
     {%- endif -%}
     with
 
-    state_before_window as (
+    state_before as (
         {%- if has_previous_partition %}
         select
             ds,
@@ -58,7 +58,7 @@
     ),
 
     all_changes as (
-        select * from state_before_window
+        select * from state_before
         union all
         select * from changes_in_window
     ),

@@ -68,7 +68,7 @@ validated as (
 ),
 
 classified as (
-    {{ classify_landing_lines('validated', 'change_id', dedup_lookback_days=1) }}
+    {{ classify_landing_lines('validated', 'change_id', lookback_days=1) }}
 ),
 
 final as (

@@ -15,12 +15,10 @@
     {%- do assert_history_is_published(ref('fct_booking_events'), 'bookings', first_ds) %}
 {%- endif %}
 
--- depends_on: {{ ref('fct_booking_events') }}
-
 with
 
 days as (
-    {{ window_days(days_before=lookback) }}
+    {{ window_days(lookback_days=lookback) }}
 ),
 
 previous_total as (
@@ -45,7 +43,7 @@ daily as (
         sum(m_bookings_confirmed) as m_bookings_confirmed,
         sum(m_gross_booking_value) as m_gross_booking_value
     from {{ ref('fct_booking_events') }}
-    where {{ ds_in_window('ds', days_before=lookback) }}
+    where {{ ds_in_window('ds', lookback_days=lookback) }}
     group by ds
 ),
 
