@@ -361,7 +361,7 @@
             ) as appearances
             group by subject
         ) as subjects
-        inner join ({{ window_days(days_before=partition_lookback_days()) }}) as days
+        inner join ({{ window_days(lookback_days=partition_lookback_days()) }}) as days
             on days.ds >= subjects.first_ds
     ) as grid
     left join daily
