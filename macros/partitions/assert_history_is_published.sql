@@ -1,5 +1,5 @@
 {#-
-    A model that builds on the state before its window (yesterday's snapshot,
+    A model that builds on the partition before its window (depends_on_past: a snapshot,
     a running total) and has none must recompute it from `history_relation`.
     That is only right when the history before `before_ds` is there: when
     `landing_source` landed partitions before it but `history_relation` holds
@@ -20,7 +20,7 @@
         ).columns[0].values()[0] -%}
         {%- if published == 0 -%}
             {{ exceptions.raise_compiler_error(
-                model.name ~ " builds on the state before " ~ before_ds ~ ", but " ~ history_relation
+                model.name ~ " builds on the partition before " ~ before_ds ~ ", but " ~ history_relation
                 ~ " holds nothing before it while '" ~ landing_source ~ "' landed from " ~ landed | min
                 ~ ". Backfill from there first: dbt build --vars '{start_ds: \"" ~ landed | min ~ "\", end_ds: \"" ~ ds_window().end_ds ~ "\"}'"
             ) }}

@@ -83,7 +83,7 @@ def test_a_snapshot_without_its_history_stops_instead_of_publishing_a_wrong_stat
     result = fresh_warehouse.dbt("run", check=False)
     assert result.returncode != 0
     assert (
-        "stg_users__users builds on the state before 2025-03-03, but \"warehouse\".\"staging\".\"stg_users__user_changes\" "
+        "stg_users__users builds on the partition before 2025-03-03, but \"warehouse\".\"staging\".\"stg_users__user_changes\" "
         "holds nothing before it while 'users' landed from 2025-03-01. Backfill from there first"
     ) in result.stdout
     assert fresh_warehouse.query("select count(*) from information_schema.tables where table_name = 'stg_users__users'") == [(0,)]
