@@ -207,6 +207,25 @@ def test_the_list_of_known_vars_holds_every_var_the_project_reads():
     assert read and read <= known, read - known
 
 
+def test_a_lines_model_whose_depends_on_past_disagrees_with_its_dedup_window_is_refused(faulty):
+    # The backfill runner orders chunks by meta.depends_on_past; the SQL deduplicates over its own window.
+    copy, project = faulty
+    models_yaml = project / "models/base/events/_events__models.yml"
+    text = models_yaml.read_text()
+    assert "depends_on_past: 4 " in text
+    models_yaml.write_text(text.replace("depends_on_past: 4 ", "depends_on_past: 3 "))
+    try:
+        before = table_state(copy, "base.base_events__lines")
+        result = run_in(project, copy, "run", "--select", "base_events__lines", "--vars", json.dumps({"ds": LAST_BUILT_DS}))
+    finally:
+        models_yaml.write_text(text)
+    assert result.returncode != 0
+    assert (
+        "base_events__lines deduplicates against 4 partition(s) before each ds, so its meta.depends_on_past must be 4, not 3."
+    ) in result.stdout
+    assert table_state(copy, "base.base_events__lines") == before
+
+
 # 4. A warned check shows in dbt's own output and summary.
 
 def test_a_warned_check_shows_in_dbts_output_and_summary(warehouse):
