@@ -1,6 +1,6 @@
 """Counts a landing partition's lines without the reader.
 
-The singular test tests/staging/assert_every_landed_line_is_accounted_for
+The singular test tests/base/assert_every_landed_line_is_accounted_for
 compares these counts with staging's line accounting, so this module shares
 no code with dbt_plugins/landing_reader.py nor with the listing the models
 use: it walks the partition folder itself, streams each gzip file and counts

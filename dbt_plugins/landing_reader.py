@@ -10,7 +10,7 @@ duckdb__ versions of the macros in macros/landing/ call:
   the physical lines of one gzip file and their read errors (split_lines);
 - landing_count_partition_lines(folder) -> STRUCT(lines, unexpected_files,
   unreadable_files): an independent count (dbt_plugins/landing_line_count.py)
-  for the singular test tests/staging/assert_every_landed_line_is_accounted_for.
+  for the singular test tests/base/assert_every_landed_line_is_accounted_for.
 
 Why Python and not DuckDB's read_csv (measured with DuckDB 2.0): read_csv
 splits a line at a lone CR whatever `new_line` says; fails the whole query

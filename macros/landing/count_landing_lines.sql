@@ -3,7 +3,7 @@
     every partition of `source_name` in the run window, counted straight from
     the files without the staging reader: no listing shared with it
     (landing_partitions), no line splitting or decoding. The line accounting
-    is checked against it (tests/staging/assert_every_landed_line_is_accounted_for).
+    is checked against it (tests/base/assert_every_landed_line_is_accounted_for).
 -#}
 {% macro count_landing_lines(source_name) %}
     {{ return(adapter.dispatch('count_landing_lines')(source_name)) }}
