@@ -29,9 +29,9 @@ from typing import Callable
 
 import duckdb
 
-from scripts import generate_landing_zone
 from scripts.cumulative_full_scan import user_activity_full_scan_sql
 from scripts.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
+from stayhub import generate as generate_landing_zone
 
 
 @dataclass(frozen=True)

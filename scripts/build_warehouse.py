@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 
-from scripts import generate_landing_zone
 from scripts.warehouse import (
     LANDING_SOURCES,
     PROJECT_ROOT,
@@ -34,6 +33,7 @@ from scripts.warehouse import (
     run_dbt,
     write_sample_pii_key,
 )
+from stayhub import generate as generate_landing_zone
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

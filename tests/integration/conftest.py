@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scripts import generate_landing_zone
 from scripts.warehouse import PII_KEY_ENV, SAMPLE_PII_KEY_NAME, dbt_vars, run_dbt, write_sample_pii_key
+from stayhub import generate as generate_landing_zone
 from tests.integration import crafted_landing
 
 

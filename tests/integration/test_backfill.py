@@ -24,13 +24,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scripts import generate_landing_zone, ledger
+from scripts import ledger
 from scripts.backfill import publish
 from scripts.backfill.plan import project_vars
 from scripts.backfill.runner import Progress, task_count
 from scripts.backfill.state import BackfillState
-from scripts.generate_landing_zone import write_partition
 from scripts.warehouse import PROJECT_ROOT, dbt_env, dbt_vars, ds_range, ds_shift
+from stayhub import generate as generate_landing_zone
+from stayhub.generate import write_partition
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 from tests.integration.test_incremental_loading import PARTITIONED_MODELS, table_differences

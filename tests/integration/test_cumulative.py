@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from scripts import generate_landing_zone
 from scripts.cumulative_full_scan import SUMMARIES, Summary, full_scan_sql, select_columns_sql
+from stayhub import generate as generate_landing_zone
 from tests.integration.conftest import Warehouse, seeded_warehouse
 from tests.integration.test_incremental_loading import table_differences
 

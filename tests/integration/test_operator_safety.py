@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import generate_landing_zone
 from scripts.warehouse import PROJECT_ROOT, dbt_env
+from stayhub import generate as generate_landing_zone
 from tests.integration.conftest import Warehouse
 
 FIRST_DS = "2025-02-01"

@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from scripts import generate_landing_zone as glz
+from stayhub import generate as glz
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SMALL = dict(start_ds="2025-01-01", days=6, users=300, listings=60, events_per_day=500, dirty_rate=0.05, seed=3)
@@ -650,7 +650,7 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 CLI_SIZES = ["--days", "2", "--users", "100", "--listings", "20", "--events-per-day", "200", "--dirty-rate", "0.05"]
 
 
-@pytest.mark.parametrize("invocation", [["scripts/generate_landing_zone.py"], ["-m", "scripts.generate_landing_zone"]])
+@pytest.mark.parametrize("invocation", [["-m", "stayhub.generate"], ["-c", "import sys; from stayhub.generate import main; sys.exit(main())"]])
 def test_cli_runs_in_both_invocation_styles(tmp_path, invocation):
     raw_root = tmp_path / "raw"
     result = run_cli(*invocation, "--raw-root", str(raw_root), *CLI_SIZES, "--empty-partition", "bookings=2025-01-02")
@@ -671,7 +671,7 @@ def test_cli_reads_the_raw_root_from_the_environment(tmp_path):
     import os
 
     env = dict(os.environ, WAREHOUSE_RAW_ROOT=str(tmp_path / "from_env"))
-    result = run_cli("-m", "scripts.generate_landing_zone", "--days", "1", "--users", "50", "--listings", "10", "--events-per-day", "50", env=env)
+    result = run_cli("-m", "stayhub.generate", "--days", "1", "--users", "50", "--listings", "10", "--events-per-day", "50", env=env)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "from_env" / "events" / "ds=2025-01-01" / "_SUCCESS").exists()
 
@@ -686,5 +686,5 @@ def test_cli_reads_the_raw_root_from_the_environment(tmp_path):
     ],
 )
 def test_cli_rejects_bad_arguments_with_exit_2(tmp_path, args, message):
-    result = run_cli("-m", "scripts.generate_landing_zone", "--raw-root", str(tmp_path / "raw"), *CLI_SIZES, *args)
+    result = run_cli("-m", "stayhub.generate", "--raw-root", str(tmp_path / "raw"), *CLI_SIZES, *args)
     assert result.returncode == 2 and message in result.stderr

@@ -1,0 +1,117 @@
+"""The assignments source: experiment exposures logged during logged-in visits
+(re-exposures, contamination and redeliveries included), pooled until the day
+they land, and the SQL that writes their lines."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .columns import concat_columns, row_count, take_rows
+from .contract import DAY_MS, FLAG, KIND, MINUTE_MS, REQUIRED_FIELDS
+from .dirt import dirt_columns, mark_dirty
+from .draws import U64, hash64
+from .reference import EXPERIMENTS, PLATFORMS
+from .sql import cdc_ts_sql, field_sql, invalid_line_sql, json_object_sql, quoted, sql_list, sql_nested_list
+
+if TYPE_CHECKING:
+    from .world import World
+
+
+def simulate_day(world: World, day: int, visits: dict) -> None:
+    """Draws the exposures of the visits of `day`, and adds them to the pool."""
+    if visits["n"] == 0:
+        return
+    rng = world.rng("assignments", day)
+    logged_in = np.flatnonzero((visits["user"] >= 0) & ~visits["crawler"])
+    chunks = []
+    for experiment, (_, variants, platforms, first_day, probability) in enumerate(EXPERIMENTS):
+        exposed = logged_in[np.isin(visits["platform"][logged_in], platforms) & (rng.random(len(logged_in)) < probability)]
+        if day < first_day:
+            exposed = exposed[:0]
+        at = visits["start"][exposed] + rng.integers(500, 30_000, len(exposed))
+        again = rng.random(len(exposed)) < 0.2
+        user = visits["user"][exposed]
+        variant = (hash64(world.cfg.seed, 21, experiment, user) % U64(len(variants))).astype(np.int8)
+        for index, times, flag in (
+            (np.arange(len(exposed)), at, 0),
+            (np.flatnonzero(again), at + rng.integers(MINUTE_MS, 15 * MINUTE_MS, len(exposed)), FLAG["re_exposure"]),
+        ):
+            visit = exposed[index]
+            chunks.append(
+                {
+                    "exp": np.full(len(index), experiment, np.int8),
+                    "variant": variant[index],
+                    "user_id": user[index],
+                    "platform": visits["platform"][visit].astype(np.int8),
+                    "assigned_ms": times[index],
+                    "style": np.where(visits["style"][visit] == 1, 1, 0).astype(np.int8),
+                    "off": visits["offset"][visit].astype(np.int16),
+                    "flags": np.full(len(index), flag, np.int16),
+                }
+            )
+    rows = concat_columns(chunks)
+    n = row_count(rows)
+    if n == 0:
+        return
+    rows = take_rows(rows, np.argsort(rows["assigned_ms"], kind="stable"))
+    kind = np.zeros(n, np.int8)
+    mark_dirty(
+        rng,
+        [("contaminated", world.dirt("assignments", "contaminated", n // 5))]
+        + [(name, world.dirt("assignments", name, n)) for name in ("invalid_json", "missing_required", "unparseable_ts")],
+        np.arange(n),
+        kind,
+    )
+    contaminated = np.flatnonzero(kind == KIND["contaminated"])
+    n_variants = np.array([len(variants) for _, variants, *_ in EXPERIMENTS])[rows["exp"][contaminated]]
+    rows["variant"][contaminated] = (rows["variant"][contaminated] + 1 + rng.integers(0, 10, len(contaminated)) % (n_variants - 1)) % n_variants
+    rows.update(dirt_columns(rng, kind, np.full(n, len(REQUIRED_FIELDS["assignments"]))))
+    rows["kind"] = kind
+    rows["landing"] = rows["assigned_ms"] // DAY_MS - world.epoch_day0
+    rows["orig_landing"] = rows["landing"].copy()
+    rows["arrival"] = rows["assigned_ms"] + rng.integers(100, 5_000, n)
+    clean = np.flatnonzero((kind == 0) | (kind == KIND["contaminated"]))
+    dups = rng.choice(clean, size=min(world.dirt("assignments", "duplicate", n), len(clean)), replace=False)
+    if len(dups):
+        dup = take_rows(rows, dups)
+        next_day = rng.random(len(dups)) < 0.4
+        dup["landing"] = dup["landing"] + next_day
+        end_of_day = world.start_ms + (dup["landing"] + 1) * DAY_MS - 1
+        dup["arrival"] = np.where(
+            next_day,
+            world.start_ms + dup["landing"] * DAY_MS + rng.integers(0, DAY_MS, len(dups)),
+            np.minimum(dup["arrival"] + rng.integers(1_000, 30 * MINUTE_MS, len(dups)), end_of_day),
+        )
+        dup["kind"] = np.full(len(dups), KIND["duplicate"], np.int8)
+        rows = concat_columns([rows, dup])
+    world.assignment_pool.add(rows)
+
+
+def partition(world: World, day: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The exposure lines landing in the assignments partition of `day`, in arrival order."""
+    rows = world.assignment_pool.take(day)
+    return world.pooled_partition(rows, "assignments", _ASSIGNMENTS_SQL, "asg")
+
+
+_ASSIGNMENT_FIELDS = [
+    field_sql(1, "experiment_key", quoted(f"{sql_list([key for key, *_ in EXPERIMENTS])}[exp + 1]")),
+    field_sql(2, "variant", quoted(f"{sql_nested_list([variants for _, variants, *_ in EXPERIMENTS])}[exp + 1][variant + 1]")),
+    field_sql(3, "user_id", "user_id::varchar"),
+    field_sql(4, "assigned_at", cdc_ts_sql("assigned_ms", "style", "off", "true")),
+    field_sql(5, "platform", quoted(f"{sql_list(PLATFORMS)}[platform + 1]")),
+]
+
+_ASSIGNMENTS_SQL = f"""
+with fields as (
+    select
+        *,
+        {json_object_sql(_ASSIGNMENT_FIELDS)} as full_line
+    from asg
+)
+
+select {invalid_line_sql("full_line")} as line
+from fields
+order by i
+"""
