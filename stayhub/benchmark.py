@@ -1,9 +1,9 @@
 """Benchmarks: named scenarios, each timed in its own process, printed as a table.
 
-    python -m scripts.benchmark                      # every scenario
-    python -m scripts.benchmark generate_default     # some of them
-    python -m scripts.benchmark --list
-    python -m scripts.benchmark --write docs/benchmarks.md
+    stayhub benchmark                    # every scenario
+    stayhub benchmark generate_default   # some of them
+    stayhub benchmark --list
+    stayhub benchmark --write docs/benchmarks.md
 
 Each scenario has an untimed setup and a timed run, both in child processes;
 wall time and peak memory (the largest resident set of any process of the
@@ -29,9 +29,9 @@ from typing import Callable
 
 import duckdb
 
-from scripts import generate_landing_zone
-from scripts.cumulative_full_scan import user_activity_full_scan_sql
-from scripts.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
+from stayhub import generate
+from stayhub.cumulative_full_scan import user_activity_full_scan_sql
+from stayhub.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def default_sample(workdir: Path) -> Path:
 
 def ensure_default_sample(workdir: Path) -> None:
     if not (default_sample(workdir) / "events").exists():
-        generate_landing_zone.generate(default_sample(workdir), overwrite=True)
+        generate.generate(default_sample(workdir), overwrite=True)
 
 
 def staging_rows(duckdb_path: Path) -> int:
@@ -71,7 +71,7 @@ def staging_rows(duckdb_path: Path) -> int:
 
 @scenario("generate_default", "generate the default sample landing zone (60 days, all sources)")
 def run_generate_default(workdir: Path) -> int:
-    summary = generate_landing_zone.generate(default_sample(workdir), overwrite=True)
+    summary = generate.generate(default_sample(workdir), overwrite=True)
     return sum(partition["lines"] for source, per_ds in summary.items() if source != "injected" for partition in per_ds.values())
 
 
@@ -101,7 +101,7 @@ def history_raw_root(workdir: Path) -> Path:
 
 def ensure_history_sample(workdir: Path) -> None:
     if not (history_raw_root(workdir) / "events").exists():
-        generate_landing_zone.generate(history_raw_root(workdir), start_ds=HISTORY_START, overwrite=True, **HISTORY_SAMPLE)
+        generate.generate(history_raw_root(workdir), start_ds=HISTORY_START, overwrite=True, **HISTORY_SAMPLE)
 
 
 def history_day(length: int) -> str:
@@ -310,7 +310,7 @@ def backfill_runner(parallelism: int) -> Callable[[Path, Path, list[str]], None]
         start_ds, end_ds = backfill_range()
         args = ["run", *selection, "--start-ds", start_ds, "--end-ds", end_ds, "--days-per-chunk", str(BACKFILL_CHUNK_DAYS)]
         args += ["--parallelism", str(parallelism), "--raw-root", str(history_raw_root(workdir)), "--duckdb-path", str(duckdb_path)]
-        subprocess.run([sys.executable, "-m", "scripts.backfill", *args], cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "stayhub", "backfill", *args], cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
 
     return run_way
 
@@ -344,7 +344,7 @@ def run_in_child(phase: str, name: str, workdir: Path) -> dict:
     result_file = workdir / f".{name}.{phase}.json"
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "scripts.benchmark", "--child", phase, name, "--workdir", str(workdir), "--result-file", str(result_file)],
+        [sys.executable, "-m", "stayhub", "benchmark", "--child", phase, name, "--workdir", str(workdir), "--result-file", str(result_file)],
         cwd=PROJECT_ROOT,
     )
     _, status, usage = os.wait4(child.pid, 0)
@@ -373,7 +373,7 @@ def format_table(results: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="stayhub benchmark", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--workdir", type=Path, help="work folder shared by the scenarios (default: a temporary one)")
@@ -421,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         header = (
             f"# Benchmarks\n\nMeasured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, with `python -m scripts.benchmark --write {args.write}`.\n\n"
+            f"Python {platform.python_version()}, with `stayhub benchmark --write {args.write}`.\n\n"
         )
         args.write.parent.mkdir(parents=True, exist_ok=True)
         args.write.write_text(header + table + "\n")

@@ -1,7 +1,7 @@
 """The main job: land a sample (unless one is there), build the whole
 warehouse over every landed ds in one range run, and say what was built.
 
-    python -m scripts.build_warehouse [--regenerate] [--raw-root PATH] [--duckdb-path PATH] [--pii-key-file PATH]
+    stayhub build [--regenerate] [--raw-root PATH] [--duckdb-path PATH] [--pii-key-file PATH]
 
 Emails are hashed with the key in $WAREHOUSE_PII_KEY_FILE (or --pii-key-file). Without one, a
 sample this job lands itself gets a random sample key, sample-pii.key beside the warehouse
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from scripts import generate_landing_zone
-from scripts.warehouse import (
+from stayhub import generate
+from stayhub.warehouse import (
     LANDING_SOURCES,
     PROJECT_ROOT,
     PII_KEY_ENV,
@@ -37,7 +37,7 @@ from scripts.warehouse import (
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="stayhub build", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
     parser.add_argument(
         "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     sample_key = args.duckdb_path.parent / SAMPLE_PII_KEY_NAME
     if args.regenerate or not has_landing_data(args.raw_root):
         print(f"Generating the default sample landing zone in {args.raw_root} ...", flush=True)
-        generate_landing_zone.main(["--raw-root", str(args.raw_root), "--overwrite"])
+        generate.main(["--raw-root", str(args.raw_root), "--overwrite"])
         if args.pii_key_file is None:
             write_sample_pii_key(sample_key)
     pii_key_file = args.pii_key_file

@@ -1,1 +1,1 @@
-"""The backfill runner: python -m scripts.backfill --help."""
+"""The backfill runner: stayhub backfill --help."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts.warehouse import PROJECT_ROOT, ds_range, ds_shift, run_dbt
+from stayhub.warehouse import PROJECT_ROOT, ds_range, ds_shift, run_dbt
 
 
 @dataclass(frozen=True)

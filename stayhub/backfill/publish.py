@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.backfill.plan import Chunk, Model, Plan
-from scripts.warehouse import ds_range, ds_shift
+from stayhub.backfill.plan import Chunk, Model, Plan
+from stayhub.warehouse import ds_range, ds_shift
 
 LEDGER = "audit.partition_ledger"
 INPUTS = "audit.partition_inputs"

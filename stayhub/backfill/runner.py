@@ -22,11 +22,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
-from scripts.backfill import publish
-from scripts.backfill.plan import Chunk, Level, Plan, describe
-from scripts.backfill.state import BackfillState, now
-from scripts.ledger import stale_by_inputs_in
-from scripts.warehouse import DbtError, ds_shift, run_dbt
+from stayhub.backfill import publish
+from stayhub.backfill.plan import Chunk, Level, Plan, describe
+from stayhub.backfill.state import BackfillState, now
+from stayhub.ledger import stale_by_inputs_in
+from stayhub.warehouse import DbtError, ds_shift, run_dbt
 
 
 class BackfillFailed(RuntimeError):
@@ -211,7 +211,7 @@ class Runner:
         if len(moved) > 20:
             lines.append(f"  ... {len(moved) - 20} more in {self.state.folder / 'diff.md'}")
         lines.append(
-            "Rebuild them from production as it is now: python -m scripts.backfill resume "
+            "Rebuild them from production as it is now: stayhub backfill resume "
             f"{self.state.backfill_id} --rebuild (the same job, built again from a new copy of production, compared and swapped)."
         )
         return "\n".join(lines)
@@ -250,7 +250,7 @@ class Runner:
             except BackfillFailed as error:
                 state.set_phase("failed", str(error))
                 self.say(f"\nBackfill {state.backfill_id} failed; production is unchanged.\n{error}")
-                self.say(f"Fix the cause, then resume it with: python -m scripts.backfill resume {state.backfill_id}")
+                self.say(f"Fix the cause, then resume it with: stayhub backfill resume {state.backfill_id}")
                 return 1
             built = time.monotonic()
 
@@ -266,7 +266,7 @@ class Runner:
                 self.say(
                     f"\nBackfill {state.backfill_id} has no record of the production partitions its build started from "
                     "(it was built by an older runner), so it cannot tell whether production published newer ones since. "
-                    f"Nothing was swapped. Build it again: python -m scripts.backfill resume {state.backfill_id} --rebuild"
+                    f"Nothing was swapped. Build it again: stayhub backfill resume {state.backfill_id} --rebuild"
                 )
                 return 1
             diffs = publish.compare_with_production(self.production, state.build_db, plan)
@@ -281,7 +281,7 @@ class Runner:
                 self.say(self.moved_message(moved))
                 return 1
             if not swap:
-                self.say(f"Checks passed; not swapped (--no-swap). Swap with: python -m scripts.backfill resume {state.backfill_id}")
+                self.say(f"Checks passed; not swapped (--no-swap). Swap with: stayhub backfill resume {state.backfill_id}")
                 return 0
 
             try:
@@ -330,6 +330,6 @@ class Runner:
             lines.append(
                 f"{sum(len(days) for days in stale.values())} partition(s) are built on partitions that changed since and are stale now: "
                 + ", ".join(f"{model} {len(days)} ({days[0]}{' .. ' + days[-1] if len(days) > 1 else ''})" for model, days in stale.items())
-                + ". List them: python -m scripts.ledger; rebuild them: python -m scripts.backfill run --stale"
+                + ". List them: stayhub ledger; rebuild them: stayhub backfill run --stale"
             )
         return "\n".join(lines)

@@ -16,7 +16,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from scripts.backfill.plan import Plan
+from stayhub.backfill.plan import Plan
 
 PHASES = ("planned", "building", "built", "compared", "swapped", "failed")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scripts import generate_landing_zone
-from scripts.warehouse import PII_KEY_ENV, SAMPLE_PII_KEY_NAME, dbt_vars, run_dbt, write_sample_pii_key
+from stayhub import generate
+from stayhub.warehouse import PII_KEY_ENV, SAMPLE_PII_KEY_NAME, dbt_vars, run_dbt, write_sample_pii_key
 from tests.integration import crafted_landing
 
 
@@ -51,7 +51,7 @@ class Warehouse:
 @pytest.fixture(scope="session", autouse=True)
 def pii_key_file(tmp_path_factory) -> Iterator[Path]:
     """The sample key every dbt run of the tests hashes emails with: $WAREHOUSE_PII_KEY_FILE, set for
-    this process and so for every dbt and runner it starts (scripts.warehouse.dbt_env)."""
+    this process and so for every dbt and runner it starts (stayhub.warehouse.dbt_env)."""
     path = write_sample_pii_key(tmp_path_factory.mktemp("pii_key") / SAMPLE_PII_KEY_NAME)
     previous = os.environ.get(PII_KEY_ENV)
     os.environ[PII_KEY_ENV] = str(path)
@@ -66,7 +66,7 @@ def pii_key_file(tmp_path_factory) -> Iterator[Path]:
 def sample_warehouse(tmp_path_factory) -> Warehouse:
     """A generated sample with every kind of dirty data, built over all its landed days."""
     warehouse = Warehouse(tmp_path_factory.mktemp("sample"))
-    generate_landing_zone.generate(
+    generate.generate(
         warehouse.raw_root,
         start_ds="2025-01-01",
         days=8,
@@ -122,7 +122,7 @@ def expected_line_fates(lines: dict) -> dict[tuple[str, str, str], list]:
 def line_accounting_against_landed(warehouse: Warehouse, last_ds: str) -> tuple[dict, dict]:
     """(accounted, landed): per (source, ds) up to last_ds, (lines read, staged + duplicate + rejected)
     from the accounting model, and (lines, lines) counted in the landing files by Python."""
-    landed = generate_landing_zone.count_lines(warehouse.raw_root)
+    landed = generate.count_lines(warehouse.raw_root)
     accounted = {
         (source, ds): (read, staged + duplicate + rejected)
         for source, ds, read, staged, duplicate, rejected in warehouse.query(

@@ -10,7 +10,7 @@ where marker is a string unique to that line.
 
 from __future__ import annotations
 
-from scripts.generate_landing_zone import write_partition
+from stayhub.generate import write_partition
 from tests.integration.crafted_landing import assignment, booking, event, listing, user
 
 FIRST_DS = "2025-04-01"

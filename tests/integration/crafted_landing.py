@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scripts.generate_landing_zone import write_partition
+from stayhub.generate import write_partition
 
 FIRST_DS = "2025-03-01"
 LAST_DS = "2025-03-03"

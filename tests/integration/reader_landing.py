@@ -26,7 +26,7 @@ import gzip
 import json
 from pathlib import Path
 
-from scripts.generate_landing_zone import write_partition
+from stayhub.generate import write_partition
 from tests.integration.crafted_landing import assignment, booking, event, listing, user
 
 FIRST_DS = "2025-04-01"

@@ -24,13 +24,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scripts import generate_landing_zone, ledger
-from scripts.backfill import publish
-from scripts.backfill.plan import project_vars
-from scripts.backfill.runner import Progress, task_count
-from scripts.backfill.state import BackfillState
-from scripts.generate_landing_zone import write_partition
-from scripts.warehouse import PROJECT_ROOT, dbt_env, dbt_vars, ds_range, ds_shift
+from stayhub import generate, ledger
+from stayhub.backfill import publish
+from stayhub.backfill.plan import project_vars
+from stayhub.backfill.runner import Progress, task_count
+from stayhub.backfill.state import BackfillState
+from stayhub.generate import write_partition
+from stayhub.warehouse import PROJECT_ROOT, dbt_env, dbt_vars, ds_range, ds_shift
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 from tests.integration.test_incremental_loading import PARTITIONED_MODELS, table_differences
@@ -49,7 +49,7 @@ def warehouse_on(root: Path, raw_root: Path) -> Warehouse:
 
 def backfill_command(warehouse: Warehouse, *args: str) -> list[str]:
     command, *rest = args
-    return [sys.executable, "-m", "scripts.backfill", command, "--raw-root", str(warehouse.raw_root), "--duckdb-path", str(warehouse.duckdb_path), *rest]
+    return [sys.executable, "-m", "stayhub", "backfill", command, "--raw-root", str(warehouse.raw_root), "--duckdb-path", str(warehouse.duckdb_path), *rest]
 
 
 def backfill(warehouse: Warehouse, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -81,7 +81,7 @@ def partition_fingerprints(warehouse: Warehouse, table: str) -> dict[str, tuple]
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
     raw_root = tmp_path_factory.mktemp("backfill_landing") / "raw"
-    generate_landing_zone.generate(
+    generate.generate(
         raw_root, start_ds=START, days=len(DAYS), users=300, listings=60, events_per_day=300, seed=23, in_progress_days=0
     )
     return raw_root
@@ -333,7 +333,7 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
         assert result.returncode == 0, result.stdout
         return result.stdout
 
-    listing = in_project("scripts.ledger")
+    listing = in_project("stayhub", "ledger")
     # It and the cumulative tables built on it.
     stale = {"fct_listing_engagements", "cum_listing_engagement", "cum_user_activity"}
     # All rewrite lookback_days partitions before the landed days: those are stale too.
@@ -342,7 +342,7 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
     assert [line.split()[0] for line in listing.splitlines() if " stale " in line] == sorted(stale)
     assert all(line.endswith(": its definition changed") for line in listing.splitlines() if " stale " in line)
 
-    out = in_project("scripts.backfill", "run", "--stale", "--days-per-chunk", "5")
+    out = in_project("stayhub", "backfill", "run", "--stale", "--days-per-chunk", "5")
     assert f"Stale or missing partitions: {3 * len(days)} in 3 model(s)." in out
     backfill_id = warehouse.scalar("select backfill_id from audit.backfill_runs")
     ledger_after = {row[:2]: row[2:] for row in warehouse.query("select model_name, cast(ds as varchar), run_id, fingerprint from audit.partition_ledger")}
@@ -350,7 +350,7 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
     assert rebuilt == {(model, ds) for model in stale for ds in days}
     assert {ledger_after[key][0] for key in rebuilt} == {backfill_id}
     assert warehouse.scalar(f"select count(*) from marts.fct_listing_engagements where dim_engagement_type = 'share' and ds >= '{START}'") == 0
-    assert "Nothing to rebuild." in in_project("scripts.ledger")
+    assert "Nothing to rebuild." in in_project("stayhub", "ledger")
 
 
 # --- One backfill built with --no-swap, shared by the tests of the swap and of the runner ---------------
@@ -420,7 +420,7 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
         ("fct_page_views", END, f"{before[1][END][0] - 7:,}", f"{before[1][END][0]:,}"),
         ("stg_events__lines", END, f"{before[0][END][0] - 7:,}", f"{before[0][END][0]:,}"),
     }
-    assert f"python -m scripts.backfill resume {backfill_id} --rebuild" in out
+    assert f"stayhub backfill resume {backfill_id} --rebuild" in out
     assert "## Production moved: 6 partition(s) republished after this backfill's build started" in (folder / "diff.md").read_text()
     assert production_snapshot(warehouse) == before
     assert json.loads((folder / "state.json").read_text())["phase"] == "failed"
@@ -477,7 +477,7 @@ def test_the_progress_bar_shows_chunks_rows_and_time(unswapped):
 def test_no_swap_leaves_production_alone_and_resume_swaps(unswapped, range_warehouse, tmp_path):
     warehouse, built = unswapped
     folder, state = backfill_state(warehouse)
-    assert f"Checks passed; not swapped (--no-swap). Swap with: python -m scripts.backfill resume {state['backfill_id']}" in built.stdout
+    assert f"Checks passed; not swapped (--no-swap). Swap with: stayhub backfill resume {state['backfill_id']}" in built.stdout
     assert state["phase"] == "compared" and "swapped into production" not in built.stdout
     assert production_snapshot(warehouse) == production_snapshot(range_warehouse)
 
@@ -555,7 +555,7 @@ def test_the_row_counts_are_checked_against_the_ledger_before_the_swap(unswapped
 
 
 def listed_ranges(listing: str) -> list[tuple[str, str, str, str | None]]:
-    """(model, state, 'first .. last' or 'ds', reason) of every range `python -m scripts.ledger` lists."""
+    """(model, state, 'first .. last' or 'ds', reason) of every range `stayhub ledger` lists."""
     entries, model = [], None
     for line in listing.splitlines():
         found = re.match(r"^  (\S+)?\s+(missing|stale|current)\s+(\S+(?: \.\. \S+)?)  \(\d+ partitions?\)(?:: (.*))?$", line)
@@ -580,7 +580,7 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     run = warehouse.dbt("run", "--vars", dbt_vars(ds=rerun_ds))
     counted = re.search(r"Partition lineage: (\d+) partition\(s\) are stale now, built on partitions this run republished", run.stdout)
     assert counted, run.stdout[-3000:]
-    assert "rebuild them: python -m scripts.backfill run --stale" in run.stdout
+    assert "rebuild them: stayhub backfill run --stale" in run.stdout
 
     # The lineage each partition recorded: a fact reads the landing partitions its events can arrive in.
     lookback = int(project_vars()["lookback_days"])

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from scripts import generate_landing_zone
-from scripts.cumulative_full_scan import SUMMARIES, Summary, full_scan_sql, select_columns_sql
+from stayhub import generate
+from stayhub.cumulative_full_scan import SUMMARIES, Summary, full_scan_sql, select_columns_sql
 from tests.integration.conftest import Warehouse, seeded_warehouse
 from tests.integration.test_incremental_loading import table_differences
 
@@ -27,7 +27,7 @@ def day(offset: int) -> str:
 @pytest.fixture(scope="module")
 def cumulative_landing(tmp_path_factory):
     raw_root = tmp_path_factory.mktemp("cumulative_landing") / "raw"
-    generate_landing_zone.generate(
+    generate.generate(
         raw_root, start_ds=START.isoformat(), days=DAYS, users=300, listings=60, events_per_day=300,
         dirty_rate=0.01, seed=5, in_progress_days=0, empty_partitions=[],
     )

@@ -18,7 +18,7 @@ from dbt_plugins.landing_reader import (
     read_jsonl_gz,
     split_lines,
 )
-from scripts.warehouse import dbt_vars
+from stayhub.warehouse import dbt_vars
 from tests.integration import reader_landing
 from tests.integration.conftest import Warehouse
 

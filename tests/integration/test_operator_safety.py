@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import generate_landing_zone
-from scripts.warehouse import PROJECT_ROOT, dbt_env
+from stayhub import generate
+from stayhub.warehouse import PROJECT_ROOT, dbt_env
 from tests.integration.conftest import Warehouse
 
 FIRST_DS = "2025-02-01"
@@ -39,7 +39,7 @@ def keep_one_line_in_ten(partition: Path) -> None:
 def warehouse(tmp_path_factory):
     """Ten days built by one range run; an eleventh landed with a tenth of its events."""
     warehouse = Warehouse(tmp_path_factory.mktemp("operator_safety"))
-    generate_landing_zone.generate(
+    generate.generate(
         warehouse.raw_root, start_ds=FIRST_DS, days=11, users=60, listings=20, events_per_day=150, seed=5,
         in_progress_days=0, empty_partitions=[],
     )

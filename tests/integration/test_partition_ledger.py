@@ -1,6 +1,6 @@
 """The partition ledger: one row per partitioned model and ds, written with the
 exchange; fingerprints of each model's definition; which partitions are
-missing or stale (scripts/ledger.py)."""
+missing or stale (stayhub/ledger.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from scripts import ledger
-from scripts.backfill.plan import project_vars
-from scripts.ledger import PartitionStatus, current_fingerprints, partition_status, ranges
-from scripts.warehouse import PROJECT_ROOT, dbt_vars, run_dbt
+from stayhub import ledger
+from stayhub.backfill.plan import project_vars
+from stayhub.ledger import PartitionStatus, current_fingerprints, partition_status, ranges
+from stayhub.warehouse import PROJECT_ROOT, dbt_vars, run_dbt
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 
@@ -87,7 +87,7 @@ def fingerprints(fingerprint_run) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def fingerprints_again(fingerprint_root, fingerprint_run) -> dict[str, str]:
-    """The same, through scripts.ledger, in another dbt process."""
+    """The same, through stayhub.ledger, in another dbt process."""
     assert fingerprint_run.returncode == 0
     return current_fingerprints(
         fingerprint_root / "nothing_landed", fingerprint_root / "empty.duckdb", target_path=fingerprint_root / "target"
@@ -318,7 +318,7 @@ def test_the_command_lists_stale_and_missing_ranges_and_the_backfill_to_run(craf
     assert lines[2:] == [
         f"Total: 0 missing, {facts} stale, {len(ledger_rows(crafted_warehouse)) - facts} current partition(s) of {len(fingerprints)} model(s).",
         "Rebuild them with:",
-        "  python -m scripts.backfill run --stale",
+        "  stayhub backfill run --stale",
     ]
 
     # An explicit range: exactly its days, missing ones included.
@@ -331,7 +331,7 @@ def test_the_command_lists_stale_and_missing_ranges_and_the_backfill_to_run(craf
         ["stale", "2025-02-25", "..", "2025-03-01", "(5", "partitions):", "its", "definition", "changed"],
         ["Total:", "6", "missing,", "5", "stale,", "1", "current", "partition(s)", "of", "2", "model(s)."],
         ["Rebuild", "them", "with:"],
-        ["python", "-m", "scripts.backfill", "run", "--stale", "--start-ds", "2025-02-24", "--end-ds", "2025-03-01"],
+        ["stayhub", "backfill", "run", "--stale", "--start-ds", "2025-02-24", "--end-ds", "2025-03-01"],
     ]
 
 

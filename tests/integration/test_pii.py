@@ -18,8 +18,8 @@ import duckdb
 import pytest
 
 from dbt_plugins import pii_key
-from scripts.generate_landing_zone import write_partition
-from scripts.warehouse import PII_KEY_ENV, dbt_vars
+from stayhub.generate import write_partition
+from stayhub.warehouse import PII_KEY_ENV, dbt_vars
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 

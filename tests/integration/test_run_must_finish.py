@@ -25,11 +25,11 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from scripts.backfill.plan import Chunk, Model, Plan
-from scripts.backfill.publish import sanity_problems
-from scripts.build_warehouse import next_day_command
-from scripts.generate_landing_zone import write_partition
-from scripts.warehouse import ds_range
+from stayhub.backfill.plan import Chunk, Model, Plan
+from stayhub.backfill.publish import sanity_problems
+from stayhub.build import next_day_command
+from stayhub.generate import write_partition
+from stayhub.warehouse import ds_range
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripts.generate_landing_zone import count_lines
+from stayhub.generate import count_lines
 
 
 def test_every_generated_line_is_accounted_for(sample_warehouse):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.generate_landing_zone import write_partition
-from scripts.warehouse import PROJECT_ROOT, dbt_env
+from stayhub.generate import write_partition
+from stayhub.warehouse import PROJECT_ROOT, dbt_env
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 

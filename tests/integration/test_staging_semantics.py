@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripts.generate_landing_zone import count_lines
+from stayhub.generate import count_lines
 from tests.integration import crafted_landing
 from tests.integration.conftest import expected_line_fates, line_accounting_against_landed, line_fates
 
