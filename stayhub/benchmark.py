@@ -63,9 +63,7 @@ def ensure_default_sample(workdir: Path) -> None:
 
 def staging_rows(duckdb_path: Path) -> int:
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        tables = connection.sql(
-            "select table_name from information_schema.tables where table_schema = 'staging' and table_type = 'BASE TABLE'"
-        ).fetchall()
+        tables = connection.sql("select table_name from information_schema.tables where table_schema = 'staging' and table_type = 'BASE TABLE'").fetchall()
         return sum(connection.execute(f"select count(*) from staging.{name}").fetchall()[0][0] for (name,) in tables)
 
 
@@ -147,9 +145,7 @@ def register_history_scenarios(length: int) -> None:
         return partition_rows(workdir / "history" / f"{daily}.duckdb", day)
 
     SCENARIOS[daily] = Scenario(f"one daily run (ds {day}) on {length - 1} days of history, 3k events/day", run_daily, setup_daily)
-    SCENARIOS[f"full_refresh_history_{length}"] = Scenario(
-        f"the same day rebuilt by --full-refresh of all {length} days", run_full_refresh, setup_daily
-    )
+    SCENARIOS[f"full_refresh_history_{length}"] = Scenario(f"the same day rebuilt by --full-refresh of all {length} days", run_full_refresh, setup_daily)
 
 
 for _length in HISTORY_LENGTHS:
@@ -362,9 +358,7 @@ def format_table(results: dict[str, dict]) -> str:
         "|---|---:|---:|---:|---|",
     ]
     for name, result in results.items():
-        lines.append(
-            f"| {name} | {result['seconds']:.1f} | {result['peak_mib']:.0f} | {result['rows']:,} | {SCENARIOS[name].description} |"
-        )
+        lines.append(f"| {name} | {result['seconds']:.1f} | {result['peak_mib']:.0f} | {result['rows']:,} | {SCENARIOS[name].description} |")
     ratios = [(a, b) for a, b in RATIOS if a in results and b in results]
     if ratios:
         lines += ["", "| ratio | wall time |", "|---|---:|"]

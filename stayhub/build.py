@@ -89,19 +89,14 @@ def summarise(duckdb_path: Path) -> str:
     """Every relation built, with its rows, and the landing accounting."""
     lines = []
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        relations = connection.sql(
-            "select table_schema, table_name, table_type from information_schema.tables order by table_schema, table_name"
-        ).fetchall()
+        relations = connection.sql("select table_schema, table_name, table_type from information_schema.tables order by table_schema, table_name").fetchall()
         lines.append(f"{'relation':<52} {'type':<6} {'rows':>12}")
         for schema, name, kind in relations:
             rows = connection.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
             lines.append(f"{schema + '.' + name:<52} {'view' if kind == 'VIEW' else 'table':<6} {rows:>12,}")
         lines.append("")
         lines.append("Landing lines, all partitions:")
-        lines.append(
-            f"{'source':<12} {'read':>10} {'staged':>10} {'duplicate':>10} {'rejected':>10}"
-            f" {'files not read':>15}"
-        )
+        lines.append(f"{'source':<12} {'read':>10} {'staged':>10} {'duplicate':>10} {'rejected':>10} {'files not read':>15}")
         for source, read, staged, duplicate, rejected, not_read in connection.sql(
             "select source_name, sum(lines_read), sum(lines_staged), sum(lines_duplicate), sum(lines_rejected), "
             "sum(unexpected_files + unreadable_files) "

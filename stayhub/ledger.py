@@ -334,10 +334,7 @@ def report(statuses: list[PartitionStatus], show_current: bool, whole_range: boo
             why = f": {reason}" if reason else ""
             lines.append(f"  {model if index == 0 else '':<28} {state:<8} {span}  ({count} partition{'s' if count > 1 else ''}){why}")
     totals = {state: sum(len(days[state]) for days in by_model.values()) for state in STATES}
-    lines.append(
-        f"Total: {totals['missing']} missing, {totals['stale']} stale, {totals['current']} current "
-        f"partition(s) of {len(by_model)} model(s)."
-    )
+    lines.append(f"Total: {totals['missing']} missing, {totals['stale']} stale, {totals['current']} current partition(s) of {len(by_model)} model(s).")
     to_rebuild = [status.ds for status in statuses if status.state != "current"]
     if to_rebuild:
         lines.append("Rebuild them with:")

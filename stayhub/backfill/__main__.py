@@ -79,14 +79,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--dry-run", action="store_true", help="explain what the backfill would touch and stop")
     run.add_argument("--no-swap", action="store_true", help="stop after the checks and the comparison; `resume` swaps")
 
-    resume = commands.add_parser("resume", parents=[common], help="go on with a killed, failed or unswapped backfill", description="Go on with a killed, failed or unswapped backfill.")
+    resume = commands.add_parser(
+        "resume", parents=[common], help="go on with a killed, failed or unswapped backfill", description="Go on with a killed, failed or unswapped backfill."
+    )
     resume.add_argument("backfill_id", nargs="?", help="default: the latest backfill not swapped")
     resume.add_argument("--no-swap", action="store_true", help="stop after the checks and the comparison")
     resume.add_argument(
         "--rebuild", action="store_true", help="drop the build and build the same job again from a new copy of production (after production moved)"
     )
 
-    commands.add_parser("list", parents=[common], help="every backfill of this warehouse and its state", description="Every backfill of this warehouse and its state.")
+    commands.add_parser(
+        "list", parents=[common], help="every backfill of this warehouse and its state", description="Every backfill of this warehouse and its state."
+    )
     args = parser.parse_args(argv)
     if args.command == "run":
         if args.select and args.selector:
@@ -120,10 +124,7 @@ def stale_job(args: argparse.Namespace, target: Path) -> tuple[str, str, str, di
     nodes = manifest["nodes"]
     partitioned = {nodes[uid]["name"]: uid for uid in selected if nodes[uid]["config"]["materialized"] == "partitioned"}
     lookback_days = int(args.vars.get("lookback_days", project_vars().get("lookback_days", 0)))
-    lookback = {
-        name: lookback_days if (nodes[uid]["config"].get("meta") or {}).get("rewrites_late_partitions") else 0
-        for name, uid in partitioned.items()
-    }
+    lookback = {name: lookback_days if (nodes[uid]["config"].get("meta") or {}).get("rewrites_late_partitions") else 0 for name, uid in partitioned.items()}
     fingerprints = current_fingerprints(args.raw_root, args.duckdb_path, target_path=target)
     publish_days: dict[str, list[str]] = {}
     statuses = partition_status(args.duckdb_path, fingerprints, ds_shift(floor, -max(lookback.values(), default=0)), end_ds, models=sorted(partitioned))
@@ -150,9 +151,7 @@ def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str
             for model in plan.models.values():
                 days = publish.published_days(plan, model)
                 if days and publish.table_exists(connection, model.relation):
-                    existing[model.name] = connection.execute(
-                        f"select count(distinct ds) from {model.relation} where {publish.in_days(days)}"
-                    ).fetchone()[0]
+                    existing[model.name] = connection.execute(f"select count(distinct ds) from {model.relation} where {publish.in_days(days)}").fetchone()[0]
     for model in plan.models.values():
         days = publish.published_days(plan, model)
         lines.append(
@@ -161,9 +160,7 @@ def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str
         )
     lines.append("Downstream models outside the job, whose partitions will predate it: " + (", ".join(plan.downstream) or "none"))
     lines.append("Rows it expects to read (upstream outside the job, in the range plus the days its models look back):")
-    job_ids = {model.unique_id for model in plan.models.values()} | {
-        uid for uid, node in manifest["nodes"].items() if node["name"] in plan.view_relations
-    }
+    job_ids = {model.unique_id for model in plan.models.values()} | {uid for uid, node in manifest["nodes"].items() if node["name"] in plan.view_relations}
     reads: dict[str, str] = {}
     landed = landed_partitions(raw_root)
     for model in plan.models.values():

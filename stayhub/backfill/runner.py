@@ -134,8 +134,7 @@ class Runner:
 
     def chunk_rows(self, database: Path, models: list[str], chunk: Chunk) -> int:
         return sum(
-            publish.partition_rows(database, self.plan.models[name].relation, publish.kept_days(self.plan, self.plan.models[name], chunk))
-            for name in models
+            publish.partition_rows(database, self.plan.models[name].relation, publish.kept_days(self.plan, self.plan.models[name], chunk)) for name in models
         )
 
     # --- levels -----------------------------------------------------------------
@@ -153,7 +152,9 @@ class Runner:
             if self.state.task_done(task):
                 continue
             invocation_id = self.run_chunk(task, level.sequential, level.views, chunk.start_ds, chunk.end_ds, self.state.build_db)
-            self.finish_task(task, invocation_id, self.chunk_rows(self.state.build_db, level.sequential, chunk), f"level {level.index}, chunk {chunk.label} (in order)")
+            self.finish_task(
+                task, invocation_id, self.chunk_rows(self.state.build_db, level.sequential, chunk), f"level {level.index}, chunk {chunk.label} (in order)"
+            )
 
     def run_level(self, level: Level) -> None:
         if level.index in self.state.data["merged_levels"]:

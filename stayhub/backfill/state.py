@@ -70,9 +70,7 @@ class BackfillState:
             if not (root / backfill_id / "state.json").exists():
                 raise SystemExit(f"No backfill {backfill_id} under {root}.")
             return cls.load(root / backfill_id)
-        unfinished = [
-            cls.load(folder) for folder in sorted(root.glob("bf_*")) if (folder / "state.json").exists()
-        ]
+        unfinished = [cls.load(folder) for folder in sorted(root.glob("bf_*")) if (folder / "state.json").exists()]
         unfinished = [state for state in unfinished if state.phase != "swapped"]
         if not unfinished:
             raise SystemExit(f"No unfinished backfill under {root} to resume.")

@@ -31,7 +31,12 @@ class Warehouse:
 
     def dbt(self, *args: str, check: bool = True, extra_env: dict | None = None) -> subprocess.CompletedProcess:
         return run_dbt(
-            list(args), self.raw_root, self.duckdb_path, check=check, target_path=self.target_path, extra_env=extra_env,
+            list(args),
+            self.raw_root,
+            self.duckdb_path,
+            check=check,
+            target_path=self.target_path,
+            extra_env=extra_env,
             log_path=self.log_path,
         )
 
@@ -126,13 +131,10 @@ def line_accounting_against_landed(warehouse: Warehouse, last_ds: str) -> tuple[
     accounted = {
         (source, ds): (read, staged + duplicate + rejected)
         for source, ds, read, staged, duplicate, rejected in warehouse.query(
-            "select source_name, cast(ds as varchar), lines_read, lines_staged, lines_duplicate, lines_rejected "
-            "from staging.stg_landing__line_accounting"
+            "select source_name, cast(ds as varchar), lines_read, lines_staged, lines_duplicate, lines_rejected from staging.stg_landing__line_accounting"
         )
     }
-    expected = {
-        (source, ds): (count, count) for source, per_ds in landed.items() for ds, count in per_ds.items() if ds <= last_ds and count > 0
-    }
+    expected = {(source, ds): (count, count) for source, per_ds in landed.items() for ds, count in per_ds.items() if ds <= last_ds and count > 0}
     return accounted, expected
 
 

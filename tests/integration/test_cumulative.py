@@ -28,8 +28,16 @@ def day(offset: int) -> str:
 def cumulative_landing(tmp_path_factory):
     raw_root = tmp_path_factory.mktemp("cumulative_landing") / "raw"
     generate.generate(
-        raw_root, start_ds=START.isoformat(), days=DAYS, users=300, listings=60, events_per_day=300,
-        dirty_rate=0.01, seed=5, in_progress_days=0, empty_partitions=[],
+        raw_root,
+        start_ds=START.isoformat(),
+        days=DAYS,
+        users=300,
+        listings=60,
+        events_per_day=300,
+        dirty_rate=0.01,
+        seed=5,
+        in_progress_days=0,
+        empty_partitions=[],
     )
     return raw_root
 
@@ -130,10 +138,6 @@ def test_subjects_that_disappear_and_come_back_carry_forward(backfilled):
 
 def test_events_older_than_the_lookback_go_to_rejects_with_their_reason(daily_path):
     # Built with lookback_days 0: events a day or more late cannot reach a fact, so staging rejects them.
-    late = daily_path.scalar(
-        "select count(*) from staging.stg_events__lines where reject_reason = 'event_older_than_lookback'"
-    )
+    late = daily_path.scalar("select count(*) from staging.stg_events__lines where reject_reason = 'event_older_than_lookback'")
     assert late > 0
-    assert daily_path.scalar(
-        "select count(*) from staging.stg_events__events where event_date < ds"
-    ) == 0
+    assert daily_path.scalar("select count(*) from staging.stg_events__events where event_date < ds") == 0
