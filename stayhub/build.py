@@ -23,8 +23,8 @@ import duckdb
 from stayhub import generate
 from stayhub.warehouse import (
     LANDING_SOURCES,
-    PROJECT_ROOT,
     PII_KEY_ENV,
+    PROJECT_ROOT,
     SAMPLE_PII_KEY_NAME,
     DbtError,
     dbt_vars,

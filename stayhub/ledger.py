@@ -326,7 +326,7 @@ def report(statuses: list[PartitionStatus], show_current: bool, whole_range: boo
         by_model.setdefault(status.model, {state: [] for state in STATES})[status.state].append(status.ds)
         model_statuses.setdefault(status.model, []).append(status)
     shown_states = STATES if show_current else STATES[:2]
-    for model, days in by_model.items():
+    for model in by_model:
         entries = [run for run in _runs(model_statuses[model]) if run[0] in shown_states]
         for index, (state, first, last, reason) in enumerate(entries):
             span = first if first == last else f"{first} .. {last}"

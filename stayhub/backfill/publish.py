@@ -287,8 +287,8 @@ def compare_with_production(production_db: Path, build_db: Path, plan: Plan) -> 
                 diff = PartitionDiff(day, None if before is None else before[0], after[0])
                 if before is not None:
                     diff.content_changed = before[0] != after[0] or before[1] != after[1]
-                    before_sums = dict(zip(existing_columns, before[2:]))
-                    for column, value in zip(columns, after[2:]):
+                    before_sums = dict(zip(existing_columns, before[2:], strict=True))
+                    for column, value in zip(columns, after[2:], strict=True):
                         if before_sums.get(column) != value:
                             diff.measures[column] = (before_sums.get(column), value)
                 partitions.append(diff)
@@ -382,7 +382,7 @@ def _ledger_versions(connection, plan: Plan, catalog: str | None = None) -> dict
             f"select cast(ds as varchar), run_id, cast(published_at as varchar), row_count, fingerprint from {table} where model_name = ? and {in_days(days)}",
             [model.name],
         ).fetchall()
-        versions[model.name] = {ds: dict(zip(VERSION_COLUMNS, rest)) for ds, *rest in rows}
+        versions[model.name] = {ds: dict(zip(VERSION_COLUMNS, rest, strict=True)) for ds, *rest in rows}
     return versions
 
 

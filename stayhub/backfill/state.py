@@ -13,7 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from stayhub.backfill.plan import Plan
@@ -26,7 +26,7 @@ def backfills_root(duckdb_path: Path) -> Path:
 
 
 def new_backfill_id() -> str:
-    return "bf_" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")[:-3]
+    return "bf_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3]
 
 
 class BackfillState:
@@ -127,4 +127,4 @@ class BackfillState:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -419,7 +419,8 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
     assert f"Backfill {backfill_id}: production moved since this backfill copied it" in out
     assert "Nothing was swapped; production is unchanged." in out
     moved = re.findall(
-        r"^  (\w+) ds=(\S+): the build started from run \S+ \(published [^)]*, ([\d,]+) rows\); production now holds run \S+ \(published [^)]*, ([\d,]+) rows\)$",
+        r"^  (\w+) ds=(\S+): the build started from run \S+ \(published [^)]*, ([\d,]+) rows\); "
+        r"production now holds run \S+ \(published [^)]*, ([\d,]+) rows\)$",
         out,
         re.M,
     )
@@ -503,7 +504,7 @@ def test_no_swap_leaves_production_alone_and_resume_swaps(unswapped, range_wareh
     assert json.loads((folder / "state.json").read_text())["phase"] == "swapped"
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'redelivered-%'") == 12
     assert warehouse.query("select backfill_id, job from audit.backfill_runs") == [(folder.name, "stg_events__lines fct_page_views")]
-    assert warehouse.query(f"select distinct run_id from audit.partition_ledger where model_name = 'fct_page_views' and ds >= '2025-01-03'") == [(folder.name,)]
+    assert warehouse.query("select distinct run_id from audit.partition_ledger where model_name = 'fct_page_views' and ds >= '2025-01-03'") == [(folder.name,)]
     assert not (folder / "build").exists()
 
 

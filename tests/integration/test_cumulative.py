@@ -126,7 +126,7 @@ def test_subjects_that_disappear_and_come_back_carry_forward(backfilled):
     )
     assert len(returning) > 10
     gaps = backfilled.scalar(
-        f"""
+        """
         select count(*) from (
             select id_user, count(*) as days, max(ds) - min(ds) + 1 as span
             from cumulative.cum_user_activity group by id_user

@@ -47,7 +47,7 @@ def test_events_are_parsed_as_the_contract_says(crafted_warehouse):
         "ds",
     )
     events = {
-        row[0]: dict(zip(columns, row[1:]))
+        row[0]: dict(zip(columns, row[1:], strict=True))
         for row in crafted_warehouse.query(
             f"select event_id, {', '.join(f'cast({c} as varchar)' if c in ('event_at', 'event_date', 'ds') else c for c in columns)} "
             "from staging.stg_events__events"
