@@ -382,7 +382,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child:
         phase, name = args.child
-        rows = SCENARIOS[name].setup(args.workdir) if phase == "setup" else SCENARIOS[name].run(args.workdir)
+        rows = 0
+        if phase == "setup":
+            SCENARIOS[name].setup(args.workdir)
+        else:
+            rows = SCENARIOS[name].run(args.workdir)
         args.result_file.write_text(json.dumps({"rows": rows or 0}))
         return 0
 

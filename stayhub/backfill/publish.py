@@ -328,7 +328,7 @@ def diff_report(backfill_id: str, diffs: list[ModelDiff], limit: int | None = No
         existing = [p for p in diff.partitions if p.production_rows is not None]
         lines.append(
             f"| {diff.model} | {len(diff.partitions)} | {len(diff.new)} | {len(diff.changed)} | {len(existing) - len(diff.changed)} "
-            f"| {sum(p.production_rows for p in existing):,} | {sum(p.backfill_rows for p in diff.partitions):,} |"
+            f"| {sum(p.production_rows or 0 for p in existing):,} | {sum(p.backfill_rows for p in diff.partitions):,} |"
         )
     changed = [diff for diff in diffs if diff.changed]
     if not changed:
@@ -343,7 +343,7 @@ def diff_report(backfill_id: str, diffs: list[ModelDiff], limit: int | None = No
         ]
         shown = diff.changed if limit is None else diff.changed[:limit]
         for partition in shown:
-            delta = partition.backfill_rows - partition.production_rows
+            delta = partition.backfill_rows - (partition.production_rows or 0)  # a changed partition exists in production
             measures = "; ".join(f"{name} {_number(old)} → {_number(new)}" for name, (old, new) in partition.measures.items()) or "same sums, other values"
             lines.append(f"| {partition.ds} | {partition.production_rows:,} → {partition.backfill_rows:,} | {delta:+,} | {measures} |")
         if len(shown) < len(diff.changed):

@@ -130,6 +130,7 @@ class Runner:
     def finish_task(self, task: str, invocation_id: str, rows: int, what: str) -> None:
         with self.state_lock:
             self.state.record_task(task, status="done", invocation_id=invocation_id, rows=rows, finished_at=now())
+        assert self.progress is not None, "execute() sets the progress before any task runs"
         self.progress.advance(rows, what)
 
     def chunk_rows(self, database: Path, models: list[str], chunk: Chunk) -> int:

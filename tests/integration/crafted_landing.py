@@ -85,7 +85,8 @@ def assignment(user_id, assigned_at, variant="control", drop=()):
 
 
 # (source, ds) -> [(marker, line, expected line_status, expected reject_reason)]
-LINES = {
+# (source, ds) -> (marker, line, line_status, reject_reason) of every line of that partition.
+LINES: dict[tuple[str, str], list[tuple[str, str, str, str | None]]] = {
     ("events", "2025-03-01"): [
         (
             "e-listing",

@@ -572,11 +572,13 @@ def test_the_row_counts_are_checked_against_the_ledger_before_the_swap(unswapped
 
 def listed_ranges(listing: str) -> list[tuple[str, str, str, str | None]]:
     """(model, state, 'first .. last' or 'ds', reason) of every range `stayhub ledger` lists."""
-    entries, model = [], None
+    entries: list[tuple[str, str, str, str | None]] = []
+    model: str | None = None
     for line in listing.splitlines():
         found = re.match(r"^  (\S+)?\s+(missing|stale|current)\s+(\S+(?: \.\. \S+)?)  \(\d+ partitions?\)(?:: (.*))?$", line)
         if found:
             model = found[1] or model
+            assert model is not None, f"a range before any model's name: {line!r}"
             entries.append((model, found[2], found[3], found[4]))
     return entries
 
