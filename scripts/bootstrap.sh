@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Creates .venv with Python 3.11 and installs the pinned requirements; a no-op
-# when requirements.txt has not changed since the last install.
+# Creates .venv with Python 3.11, installs the pinned requirements, then this
+# checkout's stayhub package (the `stayhub` command), editable. Each step is a
+# no-op when already done: requirements.txt unchanged since the last install;
+# .venv/bin/stayhub there, pyproject.toml unchanged and stayhub imported from
+# this checkout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +33,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "bootstrap: installing pinned requirements"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
     echo "$wanted" > "$stamp"
+fi
+
+# Editable: the installed package is this checkout's stayhub/ (its code changes need no reinstall;
+# pyproject.toml's do). A .venv shared by several checkouts points at the last one installed.
+install_stamp=.venv/.stayhub-install
+wanted_install="$(pwd -P) $(sha256sum pyproject.toml | cut -d' ' -f1)"
+installed_from=$(.venv/bin/python -I -c 'import pathlib, stayhub; print(pathlib.Path(stayhub.__file__).resolve().parent.parent)' 2>/dev/null || true)
+if [ ! -x .venv/bin/stayhub ] || [ "$installed_from" != "$(pwd -P)" ] \
+    || [ ! -f "$install_stamp" ] || [ "$(cat "$install_stamp")" != "$wanted_install" ]; then
+    echo "bootstrap: installing the stayhub command from $(pwd -P)"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+    echo "$wanted_install" > "$install_stamp"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, command 2: install everything and run the whole test suite:
-# sqlfluff lint, dbt parse, then pytest (generator tests, and end-to-end tests
-# that land generated and hand-made data and run dbt build as a user would).
+# sqlfluff lint, dbt parse, ruff and mypy on the Python, then pytest (unit
+# tests, and end-to-end tests that land generated and hand-made data and run
+# dbt build as a user would).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -12,6 +13,15 @@ echo "== sqlfluff lint (models, macros, tests, analyses)"
 echo "== dbt parse"
 DBT_PROFILES_DIR=profiles WAREHOUSE_DUCKDB_PATH="$(mktemp -d)/parse.duckdb" \
     .venv/bin/dbt parse --quiet --target-path target/parse
+
+echo "== ruff check (lint)"
+.venv/bin/ruff check .
+
+echo "== ruff format --check"
+.venv/bin/ruff format --check .
+
+echo "== mypy (stayhub, dbt_plugins, tests)"
+.venv/bin/mypy
 
 echo "== pytest"
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,1 @@
+"""stayhub: the warehouse's Python tools, behind one command, `stayhub` (stayhub/cli.py)."""

@@ -120,7 +120,10 @@ def assert_history_is_published(history_relation, landing_source, before_ds):
 
 def landing_fields(source_name, fields):
     columns = ", ".join(f"'x' as {column}" for column in fields.values())
-    return f"select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, 'error' as read_error, true as is_json_object, '{{}}' as record, {columns}"
+    return (
+        "select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, 'error' as read_error,"
+        f" true as is_json_object, '{{}}' as record, {columns}"
+    )
 
 
 def cumulative_summary(subject, inputs, rolling_days=(7, 28)):

@@ -5,8 +5,8 @@
     old version as an input
     (audit.partition_inputs), and every partition built on one of them,
     however far downstream (a cumulative table's later partitions). Silent
-    when there are none. scripts/ledger.py lists them with their reasons,
-    `python -m scripts.backfill run --stale` rebuilds them.
+    when there are none. stayhub/ledger.py lists them with their reasons,
+    `stayhub backfill run --stale` rebuilds them.
 -#}
 {% macro report_stale_partitions() %}
     {%- if not execute or flags.WHICH not in ('run', 'build', 'retry') -%}
@@ -33,7 +33,7 @@
     {{ log(
         "Partition lineage: " ~ counts | sum ~ " partition(s) are stale now, built on partitions this run republished"
         ~ " with other rows (or dropped), or on partitions built on those: " ~ per_model | join(", ")
-        ~ ". List them: python -m scripts.ledger; rebuild them: python -m scripts.backfill run --stale",
+        ~ ". List them: stayhub ledger; rebuild them: stayhub backfill run --stale",
         info=true
     ) }}
     {{ return('') }}
@@ -120,7 +120,7 @@
     that had not been published then counts once it has rows; otherwise the
     row checksums and counts decide when both are known (republished with
     the same rows is unchanged), else run_id and published_at.
-    scripts/ledger.py applies the same rule.
+    stayhub/ledger.py applies the same rule.
 -#}
 {% macro partition_input_changed(recorded, current) -%}
     case

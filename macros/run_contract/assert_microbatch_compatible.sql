@@ -33,7 +33,7 @@
             ~ " its window with late events landed after them, while a dbt microbatch batch reads data only up to its own ds:"
             ~ " the numbers would differ. Build them without publish_mode microbatch, by a range run (dbt build --select "
             ~ found.rewrites_late_partitions | sort | join(' ') ~ " --vars '{start_ds: YYYY-MM-DD, end_ds: YYYY-MM-DD}') or the"
-            ~ " backfill runner (python -m scripts.backfill); with microbatch, select --selector microbatch_compatible."
+            ~ " backfill runner (stayhub backfill); with microbatch, select --selector microbatch_compatible."
         ) }}
     {%- elif found.concurrent_batches -%}
         {{ exceptions.raise_compiler_error(

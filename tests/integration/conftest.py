@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scripts.warehouse import PII_KEY_ENV, SAMPLE_PII_KEY_NAME, dbt_vars, run_dbt, write_sample_pii_key
-from stayhub import generate as generate_landing_zone
+from stayhub import generate
+from stayhub.warehouse import PII_KEY_ENV, SAMPLE_PII_KEY_NAME, dbt_vars, run_dbt, write_sample_pii_key
 from tests.integration import crafted_landing
 
 
@@ -31,7 +31,12 @@ class Warehouse:
 
     def dbt(self, *args: str, check: bool = True, extra_env: dict | None = None) -> subprocess.CompletedProcess:
         return run_dbt(
-            list(args), self.raw_root, self.duckdb_path, check=check, target_path=self.target_path, extra_env=extra_env,
+            list(args),
+            self.raw_root,
+            self.duckdb_path,
+            check=check,
+            target_path=self.target_path,
+            extra_env=extra_env,
             log_path=self.log_path,
         )
 
@@ -51,7 +56,7 @@ class Warehouse:
 @pytest.fixture(scope="session", autouse=True)
 def pii_key_file(tmp_path_factory) -> Iterator[Path]:
     """The sample key every dbt run of the tests hashes emails with: $WAREHOUSE_PII_KEY_FILE, set for
-    this process and so for every dbt and runner it starts (scripts.warehouse.dbt_env)."""
+    this process and so for every dbt and runner it starts (stayhub.warehouse.dbt_env)."""
     path = write_sample_pii_key(tmp_path_factory.mktemp("pii_key") / SAMPLE_PII_KEY_NAME)
     previous = os.environ.get(PII_KEY_ENV)
     os.environ[PII_KEY_ENV] = str(path)
@@ -66,7 +71,7 @@ def pii_key_file(tmp_path_factory) -> Iterator[Path]:
 def sample_warehouse(tmp_path_factory) -> Warehouse:
     """A generated sample with every kind of dirty data, built over all its landed days."""
     warehouse = Warehouse(tmp_path_factory.mktemp("sample"))
-    generate_landing_zone.generate(
+    generate.generate(
         warehouse.raw_root,
         start_ds="2025-01-01",
         days=8,
@@ -103,9 +108,7 @@ def line_fates(warehouse: Warehouse, sources) -> dict[tuple[str, str, str], list
     """{(source, ds, raw line): sorted [(line_status, reject_reason)]} of every staged line."""
     fates = defaultdict(list)
     for source in sources:
-        for ds, raw_line, status, reason in warehouse.query(
-            f"select cast(ds as varchar), raw_line, line_status, reject_reason from base.base_{source}__lines"
-        ):
+        for ds, raw_line, status, reason in warehouse.query(f"select cast(ds as varchar), raw_line, line_status, reject_reason from base.base_{source}__lines"):
             fates[(source, ds, raw_line)].append((status, reason))
     return {key: sorted(value, key=str) for key, value in fates.items()}
 
@@ -122,17 +125,14 @@ def expected_line_fates(lines: dict) -> dict[tuple[str, str, str], list]:
 def line_accounting_against_landed(warehouse: Warehouse, last_ds: str) -> tuple[dict, dict]:
     """(accounted, landed): per (source, ds) up to last_ds, (lines read, staged + duplicate + rejected)
     from the accounting model, and (lines, lines) counted in the landing files by Python."""
-    landed = generate_landing_zone.count_lines(warehouse.raw_root)
+    landed = generate.count_lines(warehouse.raw_root)
     accounted = {
         (source, ds): (read, staged + duplicate + rejected)
         for source, ds, read, staged, duplicate, rejected in warehouse.query(
-            "select source_name, cast(ds as varchar), lines_read, lines_staged, lines_duplicate, lines_rejected "
-            "from base.base_landing__line_accounting"
+            "select source_name, cast(ds as varchar), lines_read, lines_staged, lines_duplicate, lines_rejected from base.base_landing__line_accounting"
         )
     }
-    expected = {
-        (source, ds): (count, count) for source, per_ds in landed.items() for ds, count in per_ds.items() if ds <= last_ds and count > 0
-    }
+    expected = {(source, ds): (count, count) for source, per_ds in landed.items() for ds, count in per_ds.items() if ds <= last_ds and count > 0}
     return accounted, expected
 
 

@@ -105,7 +105,10 @@ LINES = {
     ],
     ("bookings", "2025-04-05"): [
         # 202 again, days after its last change: the previous image comes from the snapshot in a daily run.
-        accepted('"change_id": 12,', change(12, "u", 202, "2025-04-05T10:00:00Z", status="confirmed", checkin="2025-04-02", checkout="2025-04-05", price_usd="400.00")),
+        accepted(
+            '"change_id": 12,',
+            change(12, "u", 202, "2025-04-05T10:00:00Z", status="confirmed", checkin="2025-04-02", checkout="2025-04-05", price_usd="400.00"),
+        ),
     ],
     ("bookings", "2025-04-04"): [
         # The same change delivered again in the next partition.

@@ -43,9 +43,7 @@ def event(event_id, event_ts, event_type="page_view", drop=(), **fields):
 def booking(change_id, op, booking_id, drop=(), **fields):
     record = {"change_id": change_id, "op": op, "changed_at": "2025-03-01T09:00:00+00:00", "booking_id": booking_id}
     if op != "d":
-        record.update(
-            listing_id=12, guest_id=1, status="requested", checkin="2025-04-01", checkout="2025-04-04", price_usd="300.00"
-        )
+        record.update(listing_id=12, guest_id=1, status="requested", checkin="2025-04-01", checkout="2025-04-04", price_usd="300.00")
     record.update(fields)
     for key in drop:
         record.pop(key)
@@ -87,7 +85,8 @@ def assignment(user_id, assigned_at, variant="control", drop=()):
 
 
 # (source, ds) -> [(marker, line, expected line_status, expected reject_reason)]
-LINES = {
+# (source, ds) -> (marker, line, line_status, reject_reason) of every line of that partition.
+LINES: dict[tuple[str, str], list[tuple[str, str, str, str | None]]] = {
     ("events", "2025-03-01"): [
         (
             "e-listing",
@@ -99,8 +98,20 @@ LINES = {
             "accepted",
             None,
         ),
-        ("e-listing", event("e-listing", "2025-03-01T10:00:00Z", url="https://WWW.StayHub.example/rooms/%31%32/photos/?b=2&utm_source=news&utm_campaign=spring%20sale#top"), "duplicate", None),
-        ("e-epoch", event("e-epoch", 1740830400000, "page_exit", url="https://stayhub.example/s/new-york/", properties={"dwell_ms": 1500, "new_key": 1}), "accepted", None),
+        (
+            "e-listing",
+            event(
+                "e-listing", "2025-03-01T10:00:00Z", url="https://WWW.StayHub.example/rooms/%31%32/photos/?b=2&utm_source=news&utm_campaign=spring%20sale#top"
+            ),
+            "duplicate",
+            None,
+        ),
+        (
+            "e-epoch",
+            event("e-epoch", 1740830400000, "page_exit", url="https://stayhub.example/s/new-york/", properties={"dwell_ms": 1500, "new_key": 1}),
+            "accepted",
+            None,
+        ),
         ("e-offset", event("e-offset", "2025-03-01T23:30:00-02:00"), "rejected", "event_in_future"),
         ("e-skew", event("e-skew", "2025-03-02T00:05:00Z"), "accepted", None),
         ("e-late", event("e-late", "2025-02-26T10:00:00+00:00", "like"), "accepted", None),
@@ -122,12 +133,31 @@ LINES = {
         ("e-home", event("e-home", "2025-03-01T12:00:00Z", url="https://stayhub.example/"), "accepted", None),
         ("e-external", event("e-external", "2025-03-01T12:00:00Z", url="https://other.example/rooms/5"), "accepted", None),
         ("e-view-dwell", event("e-view-dwell", "2025-03-01T20:00:00Z", anonymous_id="anon-2", url="https://stayhub.example/rooms/13"), "accepted", None),
-        ("e-exit-dwell", event("e-exit-dwell", "2025-03-01T20:05:00Z", "page_exit", anonymous_id="anon-2", url="https://stayhub.example/rooms/13/", properties={"dwell_ms": 300000}), "accepted", None),
+        (
+            "e-exit-dwell",
+            event(
+                "e-exit-dwell",
+                "2025-03-01T20:05:00Z",
+                "page_exit",
+                anonymous_id="anon-2",
+                url="https://stayhub.example/rooms/13/",
+                properties={"dwell_ms": 300000},
+            ),
+            "accepted",
+            None,
+        ),
         ("e-late-listing", event("e-late-listing", "2025-03-01T21:00:00Z", url="https://stayhub.example/rooms/99"), "accepted", None),
         ("e-orphan-listing", event("e-orphan-listing", "2025-03-01T22:00:00Z", url="https://stayhub.example/rooms/777"), "accepted", None),
     ],
     ("events", "2025-03-02"): [
-        ("e-listing", event("e-listing", "2025-03-01T10:00:00Z", url="https://WWW.StayHub.example/rooms/%31%32/photos/?b=2&utm_source=news&utm_campaign=spring%20sale#top"), "duplicate", None),
+        (
+            "e-listing",
+            event(
+                "e-listing", "2025-03-01T10:00:00Z", url="https://WWW.StayHub.example/rooms/%31%32/photos/?b=2&utm_source=news&utm_campaign=spring%20sale#top"
+            ),
+            "duplicate",
+            None,
+        ),
         ("e-offset", event("e-offset", "2025-03-01T23:30:00-02:00"), "accepted", None),
         ("e-next-day", event("e-next-day", "2025-03-02T08:00:00Z", url="https://stayhub.example/s/s%C3%A3o-paulo"), "accepted", None),
         ("e-late-like", event("e-late-like", "2025-02-28T22:00:00Z", "like"), "accepted", None),
@@ -143,7 +173,12 @@ LINES = {
         ('"change_id": 8,', booking(8, "x", 106), "rejected", "invalid_value:op"),
     ],
     ("bookings", "2025-03-02"): [
-        ('"change_id": 9,', booking(9, "u", 100, status="confirmed", checkin="2025-04-02", checkout="2025-04-06", price_usd="412.50", changed_at="2025-03-02T10:00:00Z"), "accepted", None),
+        (
+            '"change_id": 9,',
+            booking(9, "u", 100, status="confirmed", checkin="2025-04-02", checkout="2025-04-06", price_usd="412.50", changed_at="2025-03-02T10:00:00Z"),
+            "accepted",
+            None,
+        ),
         ('"change_id": 10,', booking(10, "c", 103, changed_at="2025-03-01T23:59:00Z"), "accepted", None),
         ('"change_id": 11,', booking(11, "u", 101, status="cancelled", price_usd="abc", changed_at="2025-03-02T11:00:00Z"), "accepted", None),
     ],
@@ -197,13 +232,11 @@ def write(raw_root: Path) -> None:
     for source in SOURCES:
         if (source, LAST_DS) not in LINES:
             write_partition(raw_root, source, LAST_DS, [])
-        write_partition(raw_root, source, IN_PROGRESS_DS, [] if source != "events" else [event("e-in-progress", "2025-03-04T10:00:00Z")], success=source != "events")
+        write_partition(
+            raw_root, source, IN_PROGRESS_DS, [] if source != "events" else [event("e-in-progress", "2025-03-04T10:00:00Z")], success=source != "events"
+        )
 
 
 def expected_lines() -> list[tuple[str, str, str, str, str | None]]:
     """(source, ds, marker, line_status, reject_reason) for every crafted line of the built window."""
-    return [
-        (source, ds, marker, status, reason)
-        for (source, ds), lines in LINES.items()
-        for marker, _, status, reason in lines
-    ]
+    return [(source, ds, marker, status, reason) for (source, ds), lines in LINES.items() for marker, _, status, reason in lines]

@@ -85,15 +85,25 @@ def write(raw_root: Path) -> None:
     raw_root = Path(raw_root)
     for ds, next_change in ((FIRST_DS, 1), (LAST_DS, 3)):
         changed_at = f"{ds}T09:00:00Z"
-        write_partition(raw_root, "bookings", ds, [
-            booking(next_change, "c", 100 + next_change, changed_at=changed_at),
-            booking(next_change + 1, "u", 100 + next_change, status="confirmed", changed_at=changed_at),
-        ])
+        write_partition(
+            raw_root,
+            "bookings",
+            ds,
+            [
+                booking(next_change, "c", 100 + next_change, changed_at=changed_at),
+                booking(next_change + 1, "u", 100 + next_change, status="confirmed", changed_at=changed_at),
+            ],
+        )
         write_partition(raw_root, "listings", ds, [listing(12), listing(13, market="new york")])
-        write_partition(raw_root, "users", ds, [
-            user(next_change, "c", next_change, changed_at=changed_at, signup_at=changed_at),
-            user(next_change + 1, "c", next_change + 1, changed_at=changed_at, signup_at=changed_at),
-        ])
+        write_partition(
+            raw_root,
+            "users",
+            ds,
+            [
+                user(next_change, "c", next_change, changed_at=changed_at, signup_at=changed_at),
+                user(next_change + 1, "c", next_change + 1, changed_at=changed_at, signup_at=changed_at),
+            ],
+        )
         write_partition(raw_root, "assignments", ds, [assignment(1, f"{ds}T10:00:00Z"), assignment(2, f"{ds}T11:00:00Z", variant="treatment")])
 
     # events ds=2025-04-01: ordinary lines around every kind of bad line, in one part file.
@@ -149,5 +159,5 @@ def count_landed(raw_root: Path) -> dict[tuple[str, str], dict[str, int]]:
                 continue
             count["lines"] += data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
         if any(count.values()):
-            counts[(folder.parent.name, folder.name[len("ds="):])] = count
+            counts[(folder.parent.name, folder.name[len("ds=") :])] = count
     return counts

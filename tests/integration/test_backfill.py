@@ -24,14 +24,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from scripts import ledger
-from scripts.backfill import publish
-from scripts.backfill.plan import project_vars
-from scripts.backfill.runner import Progress, task_count
-from scripts.backfill.state import BackfillState
-from scripts.warehouse import PROJECT_ROOT, dbt_env, dbt_vars, ds_range, ds_shift
-from stayhub import generate as generate_landing_zone
+from stayhub import generate, ledger
+from stayhub.backfill import publish
+from stayhub.backfill.plan import project_vars
+from stayhub.backfill.runner import Progress, task_count
+from stayhub.backfill.state import BackfillState
 from stayhub.generate import write_partition
+from stayhub.warehouse import PROJECT_ROOT, dbt_env, dbt_vars, ds_range, ds_shift
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 from tests.integration.test_incremental_loading import PARTITIONED_MODELS, table_differences
@@ -50,7 +49,7 @@ def warehouse_on(root: Path, raw_root: Path) -> Warehouse:
 
 def backfill_command(warehouse: Warehouse, *args: str) -> list[str]:
     command, *rest = args
-    return [sys.executable, "-m", "scripts.backfill", command, "--raw-root", str(warehouse.raw_root), "--duckdb-path", str(warehouse.duckdb_path), *rest]
+    return [sys.executable, "-m", "stayhub", "backfill", command, "--raw-root", str(warehouse.raw_root), "--duckdb-path", str(warehouse.duckdb_path), *rest]
 
 
 def backfill(warehouse: Warehouse, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -73,18 +72,13 @@ def backfill_state(warehouse: Warehouse) -> tuple[Path, dict]:
 
 
 def partition_fingerprints(warehouse: Warehouse, table: str) -> dict[str, tuple]:
-    return {
-        ds: (rows, checksum)
-        for ds, rows, checksum in warehouse.query(f"select cast(ds as varchar), count(*), sum(hash(t)) from {table} as t group by 1")
-    }
+    return {ds: (rows, checksum) for ds, rows, checksum in warehouse.query(f"select cast(ds as varchar), count(*), sum(hash(t)) from {table} as t group by 1")}
 
 
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory) -> Path:
     raw_root = tmp_path_factory.mktemp("backfill_landing") / "raw"
-    generate_landing_zone.generate(
-        raw_root, start_ds=START, days=len(DAYS), users=300, listings=60, events_per_day=300, seed=23, in_progress_days=0
-    )
+    generate.generate(raw_root, start_ds=START, days=len(DAYS), users=300, listings=60, events_per_day=300, seed=23, in_progress_days=0)
     return raw_root
 
 
@@ -138,8 +132,20 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
     warehouse.dbt("seed")
     process = subprocess.Popen(
         backfill_command(
-            warehouse, "run", "--select", "fqn:*", "--start-ds", START, "--end-ds", END, "--days-per-chunk", "3", "--parallelism", "2",
-            "--vars", f"{{lookback_days: {LOOKBACK_DAYS}}}",
+            warehouse,
+            "run",
+            "--select",
+            "fqn:*",
+            "--start-ds",
+            START,
+            "--end-ds",
+            END,
+            "--days-per-chunk",
+            "3",
+            "--parallelism",
+            "2",
+            "--vars",
+            f"{{lookback_days: {LOOKBACK_DAYS}}}",
         ),
         cwd=PROJECT_ROOT,
         env=dbt_env(warehouse.raw_root, warehouse.duckdb_path),
@@ -189,10 +195,13 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
 
     # Every partition is in the ledger as published by the backfill, with its rows.
     assert warehouse.query("select distinct run_id, published_by from audit.partition_ledger") == [(state["backfill_id"], "backfill")]
-    assert warehouse.scalar(
-        "select count(*) from audit.partition_ledger as ledger where row_count <> "
-        "(select count(*) from marts.fct_page_views as fact where fact.ds = ledger.ds) and model_name = 'fct_page_views'"
-    ) == 0
+    assert (
+        warehouse.scalar(
+            "select count(*) from audit.partition_ledger as ledger where row_count <> "
+            "(select count(*) from marts.fct_page_views as fact where fact.ds = ledger.ds) and model_name = 'fct_page_views'"
+        )
+        == 0
+    )
 
     # Resuming a swapped backfill publishes nothing twice.
     again = backfill(warehouse, "resume", state["backfill_id"])
@@ -256,7 +265,7 @@ def partitions_read(compiled: str, relation: str) -> tuple[str | None, str] | No
     reads = []
     for found in re.finditer(re.escape(relation), compiled):
         predicate = DS_PREDICATE.search(compiled, found.end(), found.end() + 400)
-        assert predicate, f"{relation} is read without a ds predicate: {compiled[found.start():found.end() + 400]}"
+        assert predicate, f"{relation} is read without a ds predicate: {compiled[found.start() : found.end() + 400]}"
         if predicate["equal"]:
             reads.append((predicate["equal"], predicate["equal"]))
         elif predicate["first"]:
@@ -311,9 +320,7 @@ def test_models_that_read_their_own_partitions_declare_how_many(range_warehouse)
 def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactly_those(tmp_path, range_warehouse):
     warehouse = copy_of(range_warehouse, tmp_path / "warehouse")
     project = tmp_path / "project"
-    shutil.copytree(
-        PROJECT_ROOT, project, ignore=shutil.ignore_patterns(".venv", ".git", "target", "data", "logs", "docs", "__pycache__", ".pytest_cache")
-    )
+    shutil.copytree(PROJECT_ROOT, project, ignore=shutil.ignore_patterns(".venv", ".git", "target", "data", "logs", "docs", "__pycache__", ".pytest_cache"))
     # The model's logic changes: a share no longer counts as an engagement.
     model = project / "models" / "marts" / "listings" / "fct_listing_engagements.sql"
     assert model.read_text().count("['like', 'unlike', 'share']") == 1
@@ -334,7 +341,7 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
         assert result.returncode == 0, result.stdout
         return result.stdout
 
-    listing = in_project("scripts.ledger")
+    listing = in_project("stayhub", "ledger")
     # It and the cumulative tables built on it.
     stale = {"fct_listing_engagements", "cum_listing_engagement", "cum_user_activity"}
     # All rewrite lookback_days partitions before the landed days: those are stale too.
@@ -343,7 +350,7 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
     assert [line.split()[0] for line in listing.splitlines() if " stale " in line] == sorted(stale)
     assert all(line.endswith(": its definition changed") for line in listing.splitlines() if " stale " in line)
 
-    out = in_project("scripts.backfill", "run", "--stale", "--days-per-chunk", "5")
+    out = in_project("stayhub", "backfill", "run", "--stale", "--days-per-chunk", "5")
     assert f"Stale or missing partitions: {3 * len(days)} in 3 model(s)." in out
     backfill_id = warehouse.scalar("select backfill_id from audit.backfill_runs")
     ledger_after = {row[:2]: row[2:] for row in warehouse.query("select model_name, cast(ds as varchar), run_id, fingerprint from audit.partition_ledger")}
@@ -351,7 +358,7 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
     assert rebuilt == {(model, ds) for model in stale for ds in days}
     assert {ledger_after[key][0] for key in rebuilt} == {backfill_id}
     assert warehouse.scalar(f"select count(*) from marts.fct_listing_engagements where dim_engagement_type = 'share' and ds >= '{START}'") == 0
-    assert "Nothing to rebuild." in in_project("scripts.ledger")
+    assert "Nothing to rebuild." in in_project("stayhub", "ledger")
 
 
 # --- One backfill built with --no-swap, shared by the tests of the swap and of the runner ---------------
@@ -411,7 +418,12 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
     assert result.returncode == 1, out
     assert f"Backfill {backfill_id}: production moved since this backfill copied it" in out
     assert "Nothing was swapped; production is unchanged." in out
-    moved = re.findall(r"^  (\w+) ds=(\S+): the build started from run \S+ \(published [^)]*, ([\d,]+) rows\); production now holds run \S+ \(published [^)]*, ([\d,]+) rows\)$", out, re.M)
+    moved = re.findall(
+        r"^  (\w+) ds=(\S+): the build started from run \S+ \(published [^)]*, ([\d,]+) rows\); "
+        r"production now holds run \S+ \(published [^)]*, ([\d,]+) rows\)$",
+        out,
+        re.M,
+    )
     # The daily run of 2025-01-05 republished base_events__lines 2025-01-05 and fct_page_views 2024-12-31 .. 2025-01-05.
     lookback = int(project_vars()["lookback_days"])
     assert {(model, ds) for model, ds, _, _ in moved} == {("base_events__lines", END)} | {
@@ -421,7 +433,7 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
         ("fct_page_views", END, f"{before[1][END][0] - 7:,}", f"{before[1][END][0]:,}"),
         ("base_events__lines", END, f"{before[0][END][0] - 7:,}", f"{before[0][END][0]:,}"),
     }
-    assert f"python -m scripts.backfill resume {backfill_id} --rebuild" in out
+    assert f"stayhub backfill resume {backfill_id} --rebuild" in out
     assert "## Production moved: 6 partition(s) republished after this backfill's build started" in (folder / "diff.md").read_text()
     assert production_snapshot(warehouse) == before
     assert json.loads((folder / "state.json").read_text())["phase"] == "failed"
@@ -458,8 +470,10 @@ def test_the_progress_bar_shows_chunks_rows_and_time(unswapped):
     rows = [int(row.replace(",", "")) for _, _, _, row, *_ in bars]
     assert rows == sorted(rows) and rows[-1] == sum(task["rows"] for task in state["tasks"].values()) > 0
     assert sorted(what for *_, what in bars) == [
-        "level 1, chunk 2025-01-03..2025-01-04", "level 1, chunk 2025-01-05..2025-01-05",
-        "level 2, chunk 2025-01-03..2025-01-04", "level 2, chunk 2025-01-05..2025-01-05",
+        "level 1, chunk 2025-01-03..2025-01-04",
+        "level 1, chunk 2025-01-05..2025-01-05",
+        "level 2, chunk 2025-01-03..2025-01-04",
+        "level 2, chunk 2025-01-05..2025-01-05",
     ]
     assert all(int(minutes) * 60 + int(seconds) < 600 for _, _, _, _, minutes, seconds, _ in bars)
 
@@ -478,7 +492,7 @@ def test_the_progress_bar_shows_chunks_rows_and_time(unswapped):
 def test_no_swap_leaves_production_alone_and_resume_swaps(unswapped, range_warehouse, tmp_path):
     warehouse, built = unswapped
     folder, state = backfill_state(warehouse)
-    assert f"Checks passed; not swapped (--no-swap). Swap with: python -m scripts.backfill resume {state['backfill_id']}" in built.stdout
+    assert f"Checks passed; not swapped (--no-swap). Swap with: stayhub backfill resume {state['backfill_id']}" in built.stdout
     assert state["phase"] == "compared" and "swapped into production" not in built.stdout
     assert production_snapshot(warehouse) == production_snapshot(range_warehouse)
 
@@ -490,7 +504,7 @@ def test_no_swap_leaves_production_alone_and_resume_swaps(unswapped, range_wareh
     assert json.loads((folder / "state.json").read_text())["phase"] == "swapped"
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'redelivered-%'") == 12
     assert warehouse.query("select backfill_id, job from audit.backfill_runs") == [(folder.name, "base_events__lines fct_page_views")]
-    assert warehouse.query(f"select distinct run_id from audit.partition_ledger where model_name = 'fct_page_views' and ds >= '2025-01-03'") == [(folder.name,)]
+    assert warehouse.query("select distinct run_id from audit.partition_ledger where model_name = 'fct_page_views' and ds >= '2025-01-03'") == [(folder.name,)]
     assert not (folder / "build").exists()
 
 
@@ -499,7 +513,7 @@ def test_diff_md_holds_the_whole_comparison_the_run_printed(unswapped, range_war
     folder, _ = backfill_state(warehouse)
     report = (folder / "diff.md").read_text()
     # Under 10 changed partitions per model: the printed report is the whole file.
-    printed = built.stdout[built.stdout.index("# Backfill "):built.stdout.index("\nFull comparison: ")].strip()
+    printed = built.stdout[built.stdout.index("# Backfill ") : built.stdout.index("\nFull comparison: ")].strip()
     assert report.strip() == printed
     assert f"Full comparison: {folder / 'diff.md'}" in built.stdout
     lines_rows = partition_fingerprints(range_warehouse, "base.base_events__lines")["2025-01-04"][0]
@@ -508,7 +522,10 @@ def test_diff_md_holds_the_whole_comparison_the_run_printed(unswapped, range_war
     fact_days = ds_range(ds_shift("2025-01-03", -lookback), END)
     fact_rows = sum(views_before.get(ds, (0,))[0] for ds in fact_days)
     existing = sum(1 for ds in fact_days if ds in views_before)
-    assert f"| base_events__lines | 3 | 0 | 1 | 2 | {sum(partition_fingerprints(range_warehouse, 'base.base_events__lines')[ds][0] for ds in DAYS[2:]):,} |" in report
+    assert (
+        f"| base_events__lines | 3 | 0 | 1 | 2 | {sum(partition_fingerprints(range_warehouse, 'base.base_events__lines')[ds][0] for ds in DAYS[2:]):,} |"
+        in report
+    )
     assert f"| fct_page_views | {len(fact_days)} | {len(fact_days) - existing} | 1 | {existing - 1} | {fact_rows:,} | {fact_rows + 12:,} |" in report
     assert f"| 2025-01-04 | {lines_rows:,} → {lines_rows + 12:,} | +12 |" in report
     views = views_before["2025-01-04"][0]
@@ -539,9 +556,7 @@ def test_the_row_counts_are_checked_against_the_ledger_before_the_swap(unswapped
     before = production_snapshot(warehouse)
     build_db = BackfillState.load(folder).build_db
     with duckdb.connect(str(build_db)) as connection:
-        ledger_rows = connection.execute(
-            "select row_count from audit.partition_ledger where model_name = 'fct_page_views' and ds = '2025-01-04'"
-        ).fetchone()[0]
+        ledger_rows = connection.execute("select row_count from audit.partition_ledger where model_name = 'fct_page_views' and ds = '2025-01-04'").fetchone()[0]
         # Rows lost from the build after it was checked (a bad merge, a hand edit): 5 of the partition's.
         connection.execute("delete from marts.fct_page_views where id_event in (select id_event from marts.fct_page_views where ds = '2025-01-04' limit 5)")
     result = backfill(warehouse, "resume", folder.name, check=False)
@@ -556,12 +571,14 @@ def test_the_row_counts_are_checked_against_the_ledger_before_the_swap(unswapped
 
 
 def listed_ranges(listing: str) -> list[tuple[str, str, str, str | None]]:
-    """(model, state, 'first .. last' or 'ds', reason) of every range `python -m scripts.ledger` lists."""
-    entries, model = [], None
+    """(model, state, 'first .. last' or 'ds', reason) of every range `stayhub ledger` lists."""
+    entries: list[tuple[str, str, str, str | None]] = []
+    model: str | None = None
     for line in listing.splitlines():
         found = re.match(r"^  (\S+)?\s+(missing|stale|current)\s+(\S+(?: \.\. \S+)?)  \(\d+ partitions?\)(?:: (.*))?$", line)
         if found:
             model = found[1] or model
+            assert model is not None, f"a range before any model's name: {line!r}"
             entries.append((model, found[2], found[3], found[4]))
     return entries
 
@@ -572,29 +589,26 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     reason, counted by the run, and rebuilt by --stale to what one range run over the new data gives."""
     warehouse = copy_of(range_warehouse, tmp_path / "warehouse")
     rerun_ds = "2025-01-02"
-    views = [
-        crafted_landing.event(f"redelivered-{n}", f"{rerun_ds}T09:{n:02d}:00Z", user_id=990001, anonymous_id="anon-redelivered")
-        for n in range(5)
-    ]
+    views = [crafted_landing.event(f"redelivered-{n}", f"{rerun_ds}T09:{n:02d}:00Z", user_id=990001, anonymous_id="anon-redelivered") for n in range(5)]
     write_partition(warehouse.raw_root, "events", rerun_ds, views, part=9)
 
     run = warehouse.dbt("run", "--vars", dbt_vars(ds=rerun_ds))
     counted = re.search(r"Partition lineage: (\d+) partition\(s\) are stale now, built on partitions this run republished", run.stdout)
     assert counted, run.stdout[-3000:]
-    assert "rebuild them: python -m scripts.backfill run --stale" in run.stdout
+    assert "rebuild them: stayhub backfill run --stale" in run.stdout
 
     # The lineage each partition recorded: a fact reads the landing partitions its events can arrive in.
     lookback = int(project_vars()["lookback_days"])
     assert warehouse.query(
-        "select input_model, cast(input_ds as varchar) from audit.partition_inputs "
-        "where model_name = 'fct_page_views' and ds = '2025-01-03' order by all"
+        "select input_model, cast(input_ds as varchar) from audit.partition_inputs where model_name = 'fct_page_views' and ds = '2025-01-03' order by all"
     ) == [("base_events__lines", ds) for ds in ds_range("2025-01-02", ds_shift("2025-01-03", lookback))]
     assert warehouse.query(
-        "select input_model, cast(input_ds as varchar) from audit.partition_inputs "
-        "where model_name = 'cum_user_activity' and ds = '2025-01-03' order by all"
+        "select input_model, cast(input_ds as varchar) from audit.partition_inputs where model_name = 'cum_user_activity' and ds = '2025-01-03' order by all"
     ) == [
-        ("cum_user_activity", "2025-01-02"), ("fct_booking_events", "2025-01-03"),
-        ("fct_listing_engagements", "2025-01-03"), ("fct_page_views", "2025-01-03"),
+        ("cum_user_activity", "2025-01-02"),
+        ("fct_booking_events", "2025-01-03"),
+        ("fct_listing_engagements", "2025-01-03"),
+        ("fct_page_views", "2025-01-03"),
     ]
 
     fingerprints = ledger.current_fingerprints(warehouse.raw_root, warehouse.duckdb_path)
@@ -617,7 +631,11 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     assert {"base_events__lines", "fct_page_views", "cum_user_activity"} <= {model for model, state, _, _ in listed if state == "stale"}
     # Landing re-read without new rows changes nothing: the bookings and users lineages are not stale.
     assert not {status.model for status in everywhere if status.state == "stale"} & {
-        "stg_users__users", "stg_bookings__bookings", "dim_users", "fct_booking_events", "cum_total_bookings"
+        "stg_users__users",
+        "stg_bookings__bookings",
+        "dim_users",
+        "fct_booking_events",
+        "cum_total_bookings",
     }
 
     out = backfill(warehouse, "run", "--stale", "--days-per-chunk", "5").stdout
@@ -625,9 +643,9 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     assert "swapped into production" in out
     assert ledger.main(locations) == 0
     assert "Nothing to rebuild." in capsys.readouterr().out
-    assert warehouse.query(
-        "select cast(ds as varchar), m_page_views_lifetime from cumulative.cum_user_activity where id_user = 990001 order by ds"
-    ) == [(ds, 5) for ds in ds_range(rerun_ds, END)]
+    assert warehouse.query("select cast(ds as varchar), m_page_views_lifetime from cumulative.cum_user_activity where id_user = 990001 order by ds") == [
+        (ds, 5) for ds in ds_range(rerun_ds, END)
+    ]
 
     # Nothing lost: the same tables as one range run over the re-delivered landing zone.
     fresh = warehouse_on(tmp_path / "fresh", warehouse.raw_root)

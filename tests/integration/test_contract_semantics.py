@@ -71,15 +71,14 @@ def test_a_user_is_active_on_any_page_view_like_unlike_or_share(range_built):
     active = {
         user: (str(last_active), days_l7)
         for user, last_active, days_l7 in range_built.query(
-            "select id_user, last_active_ds, m_active_days_l7 from cumulative.cum_user_activity "
-            "where ds = '2025-04-02' and id_user between 21 and 25"
+            "select id_user, last_active_ds, m_active_days_l7 from cumulative.cum_user_activity where ds = '2025-04-02' and id_user between 21 and 25"
         )
     }
     # 21 liked on a search page, 23 viewed the home page, 24 shared; 22 only left a page, 25 is a crawler.
     assert active == {21: ("2025-04-02", 1), 23: ("2025-04-02", 1), 24: ("2025-04-02", 1)}
-    assert range_built.query(
-        "select id_event, dim_page_type, id_listing from marts.fct_listing_engagements where id_event = 'u21-like'"
-    ) == [("u21-like", "search", None)]
+    assert range_built.query("select id_event, dim_page_type, id_listing from marts.fct_listing_engagements where id_event = 'u21-like'") == [
+        ("u21-like", "search", None)
+    ]
 
 
 @pytest.mark.parametrize("build", ["range_built", "daily_built"])
@@ -155,6 +154,8 @@ def test_rerunning_an_older_ds_after_later_days_changes_nothing(daily_built):
 
     # An assignment delivered again weeks later is still a duplicate.
     warehouse.dbt("run", "--select", "base_assignments__lines", "--vars", f'{{ds: "{contract_landing.WEEKS_LATER_DS}"}}')
-    assert warehouse.query(
-        "select cast(ds as varchar), line_status from base.base_assignments__lines order by ds"
-    ) == [("2025-04-01", "accepted"), ("2025-04-06", "duplicate"), (contract_landing.WEEKS_LATER_DS, "duplicate")]
+    assert warehouse.query("select cast(ds as varchar), line_status from base.base_assignments__lines order by ds") == [
+        ("2025-04-01", "accepted"),
+        ("2025-04-06", "duplicate"),
+        (contract_landing.WEEKS_LATER_DS, "duplicate"),
+    ]

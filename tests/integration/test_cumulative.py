@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from scripts.cumulative_full_scan import SUMMARIES, Summary, full_scan_sql, select_columns_sql
-from stayhub import generate as generate_landing_zone
+from stayhub import generate
+from stayhub.cumulative_full_scan import SUMMARIES, Summary, full_scan_sql, select_columns_sql
 from tests.integration.conftest import Warehouse, seeded_warehouse
 from tests.integration.test_incremental_loading import table_differences
 
@@ -27,9 +27,17 @@ def day(offset: int) -> str:
 @pytest.fixture(scope="module")
 def cumulative_landing(tmp_path_factory):
     raw_root = tmp_path_factory.mktemp("cumulative_landing") / "raw"
-    generate_landing_zone.generate(
-        raw_root, start_ds=START.isoformat(), days=DAYS, users=300, listings=60, events_per_day=300,
-        dirty_rate=0.01, seed=5, in_progress_days=0, empty_partitions=[],
+    generate.generate(
+        raw_root,
+        start_ds=START.isoformat(),
+        days=DAYS,
+        users=300,
+        listings=60,
+        events_per_day=300,
+        dirty_rate=0.01,
+        seed=5,
+        in_progress_days=0,
+        empty_partitions=[],
     )
     return raw_root
 
@@ -118,7 +126,7 @@ def test_subjects_that_disappear_and_come_back_carry_forward(backfilled):
     )
     assert len(returning) > 10
     gaps = backfilled.scalar(
-        f"""
+        """
         select count(*) from (
             select id_user, count(*) as days, max(ds) - min(ds) + 1 as span
             from cumulative.cum_user_activity group by id_user
@@ -130,10 +138,6 @@ def test_subjects_that_disappear_and_come_back_carry_forward(backfilled):
 
 def test_events_older_than_the_lookback_go_to_rejects_with_their_reason(daily_path):
     # Built with lookback_days 0: events a day or more late cannot reach a fact, so staging rejects them.
-    late = daily_path.scalar(
-        "select count(*) from base.base_events__lines where reject_reason = 'event_older_than_lookback'"
-    )
+    late = daily_path.scalar("select count(*) from base.base_events__lines where reject_reason = 'event_older_than_lookback'")
     assert late > 0
-    assert daily_path.scalar(
-        "select count(*) from staging.stg_events__events where event_date < ds"
-    ) == 0
+    assert daily_path.scalar("select count(*) from staging.stg_events__events where event_date < ds") == 0

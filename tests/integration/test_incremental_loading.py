@@ -37,8 +37,7 @@ def table_differences(left_path, right_path, table: str) -> int:
         connection.execute(f"attach '{right_path}' as right_db (read_only)")
         left, right = f"left_db.{table}", f"right_db.{table}"
         return connection.execute(
-            f"select (select count(*) from (from {left} except all from {right}))"
-            f" + (select count(*) from (from {right} except all from {left}))"
+            f"select (select count(*) from (from {left} except all from {right})) + (select count(*) from (from {right} except all from {left}))"
         ).fetchall()[0][0]
 
 
@@ -68,12 +67,8 @@ def test_rerunning_a_ds_leaves_every_partitioned_model_identical(daily_warehouse
 
 
 def test_rerunning_a_range_replaces_exactly_its_partitions(daily_warehouse):
-    before = daily_warehouse.query(
-        "select cast(ds as varchar), count(*) from base.base_events__lines group by 1 order by 1"
-    )
+    before = daily_warehouse.query("select cast(ds as varchar), count(*) from base.base_events__lines group by 1 order by 1")
     daily_warehouse.dbt("run", "--select", "base_events__lines", "--vars", '{start_ds: "2025-03-02", end_ds: "2025-03-03"}')
-    assert daily_warehouse.query(
-        "select cast(ds as varchar), count(*) from base.base_events__lines group by 1 order by 1"
-    ) == before
+    assert daily_warehouse.query("select cast(ds as varchar), count(*) from base.base_events__lines group by 1 order by 1") == before
     assert [ds for ds, _ in before] == ["2025-03-01", "2025-03-02"]
     assert crafted_landing.LAST_DS == "2025-03-03"

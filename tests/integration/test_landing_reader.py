@@ -18,7 +18,7 @@ from dbt_plugins.landing_reader import (
     read_jsonl_gz,
     split_lines,
 )
-from scripts.warehouse import dbt_vars
+from stayhub.warehouse import dbt_vars
 from tests.integration import reader_landing
 from tests.integration.conftest import Warehouse
 
@@ -29,10 +29,7 @@ def lines_of(result: dict) -> list[tuple[str | None, str | None]]:
     """(raw_line, read_error) pairs, as DuckDB unnests them beside each other."""
     lines = [] if result["text"] is None else result["text"].split("\n")
     errors = result["read_errors"]
-    return [
-        (lines[i] if i < len(lines) else None, errors[i] if i < len(errors) else None)
-        for i in range(max(len(lines), len(errors)))
-    ]
+    return [(lines[i] if i < len(lines) else None, errors[i] if i < len(errors) else None) for i in range(max(len(lines), len(errors)))]
 
 
 # --- The plugin's functions, without dbt -------------------------------------------------
@@ -94,10 +91,7 @@ def reader_raw_root(tmp_path_factory):
 
 
 def test_the_singular_tests_counter_agrees_with_pythons_gzip(reader_raw_root):
-    counted = {
-        (folder.parent.name, folder.name[len("ds="):]): count_partition_lines(str(folder))
-        for folder in sorted(reader_raw_root.glob("*/ds=*"))
-    }
+    counted = {(folder.parent.name, folder.name[len("ds=") :]): count_partition_lines(str(folder)) for folder in sorted(reader_raw_root.glob("*/ds=*"))}
     assert {key: count for key, count in counted.items() if any(count.values())} == reader_landing.count_landed(reader_raw_root)
     assert counted[("events", reader_landing.LAST_DS)] == {"lines": 23, "unexpected_files": 3, "unreadable_files": 1}
 
@@ -118,8 +112,7 @@ def reader_warehouse(tmp_path_factory, reader_raw_root):
 
 def events_line(warehouse, marker: str) -> tuple:
     rows = warehouse.query(
-        "select cast(ds as varchar), line_status, reject_reason, raw_line from base.base_events__lines "
-        f"where contains(raw_line, '{marker}')"
+        f"select cast(ds as varchar), line_status, reject_reason, raw_line from base.base_events__lines where contains(raw_line, '{marker}')"
     )
     assert len(rows) == 1, rows
     return rows[0]
@@ -136,24 +129,18 @@ def test_each_bad_line_is_one_reject_with_its_reason(reader_warehouse):
         else:
             assert raw_line == line.decode("utf-8")
     rejects = reader_warehouse.query(
-        "select reject_reason, count(*) from base.base_landing__rejects "
-        f"where source_name = 'events' and ds = '{reader_landing.FIRST_DS}' group by all"
+        f"select reject_reason, count(*) from base.base_landing__rejects where source_name = 'events' and ds = '{reader_landing.FIRST_DS}' group by all"
     )
     assert sorted(rejects) == [("invalid_json", 2), ("invalid_utf8", 1), ("line_too_long", 1)]
 
 
 def test_the_rest_of_the_partition_loads_long_lines_included(reader_warehouse):
     staged = reader_warehouse.query(
-        "select event_id, length(raw_line) from base.base_events__lines "
-        f"where ds = '{reader_landing.FIRST_DS}' and line_status = 'accepted'"
+        f"select event_id, length(raw_line) from base.base_events__lines where ds = '{reader_landing.FIRST_DS}' and line_status = 'accepted'"
     )
-    assert sorted(event_id for event_id, _ in staged) == sorted(
-        [f"e-first-{n}" for n in range(20)] + ["e-cr-whitespace", "e-five-mb"]
-    )
+    assert sorted(event_id for event_id, _ in staged) == sorted([f"e-first-{n}" for n in range(20)] + ["e-cr-whitespace", "e-five-mb"])
     assert dict(staged)["e-five-mb"] > 5 * 1024 * 1024
-    assert reader_warehouse.scalar(
-        "select count(*) from staging.stg_events__events where event_id in ('e-five-mb', 'e-cr-whitespace')"
-    ) == 2
+    assert reader_warehouse.scalar("select count(*) from staging.stg_events__events where event_id in ('e-five-mb', 'e-cr-whitespace')") == 2
 
 
 def test_no_raw_line_is_printed_logged_or_kept_in_run_results(reader_warehouse):
@@ -178,9 +165,7 @@ def test_files_that_are_not_read_are_rejects_with_their_path(reader_warehouse):
     assert len(rows) == len(reader_landing.FILE_REJECTS)
     assert all(raw_line is None for *_, raw_line in rows)
     # What they hold was not read: no line of theirs was staged.
-    assert reader_warehouse.scalar(
-        "select count(*) from base.base_events__lines where event_id in ('e-plain', 'e-json-gz', 'e-nested')"
-    ) == 0
+    assert reader_warehouse.scalar("select count(*) from base.base_events__lines where event_id in ('e-plain', 'e-json-gz', 'e-nested')") == 0
 
 
 def test_a_file_named_like_a_glob_is_read_once_by_its_own_name(reader_warehouse):
@@ -217,8 +202,6 @@ def test_the_singular_test_counts_on_its_own_and_fails_when_the_accounting_is_of
     bookings = changed.raw_root / "bookings" / f"ds={reader_landing.FIRST_DS}"
     (bookings / "part-00001.jsonl.gz").write_bytes(gzip.compress(json.dumps({"late": 1}).encode() + b"\n"))
     (changed.raw_root / "listings" / f"ds={reader_landing.LAST_DS}" / "notes.txt").write_text("hello\n")
-    result = changed.dbt(
-        "test", "--select", "assert_every_landed_line_is_accounted_for", "--vars", dbt_vars(**WINDOW), check=False
-    )
+    result = changed.dbt("test", "--select", "assert_every_landed_line_is_accounted_for", "--vars", dbt_vars(**WINDOW), check=False)
     assert result.returncode != 0
     assert "FAIL 2 assert_every_landed_line_is_accounted_for" in result.stdout

@@ -17,8 +17,10 @@ MICROBATCH = ["--vars", "{publish_mode: microbatch}"]
 # --event-time-end is exclusive: the day after the last ds (the crafted zone's
 # next ds, IN_PROGRESS_DS, has no _SUCCESS and would stop the run).
 EVENT_TIME = [
-    "--event-time-start", crafted_landing.FIRST_DS,
-    "--event-time-end", (date.fromisoformat(crafted_landing.LAST_DS) + timedelta(days=1)).isoformat(),
+    "--event-time-start",
+    crafted_landing.FIRST_DS,
+    "--event-time-end",
+    (date.fromisoformat(crafted_landing.LAST_DS) + timedelta(days=1)).isoformat(),
 ]
 BATCHES = ["2025-03-01", "2025-03-02", "2025-03-03"]
 MICROBATCH_MODELS = [
@@ -67,9 +69,7 @@ def test_microbatch_build_equals_one_range_run(microbatch_build, crafted_warehou
 
 def test_models_that_rewrite_late_partitions_refuse_microbatch(microbatch_build):
     warehouse, _ = microbatch_build
-    result = warehouse.dbt(
-        "run", "--select", "fct_page_views", "cum_total_bookings", "cum_user_activity", *MICROBATCH, *EVENT_TIME, check=False
-    )
+    result = warehouse.dbt("run", "--select", "fct_page_views", "cum_total_bookings", "cum_user_activity", *MICROBATCH, *EVENT_TIME, check=False)
     assert result.returncode != 0
     assert (
         "Cannot build cum_total_bookings, cum_user_activity, fct_page_views with publish_mode microbatch:"
@@ -77,8 +77,13 @@ def test_models_that_rewrite_late_partitions_refuse_microbatch(microbatch_build)
     )
     assert "a dbt microbatch batch reads data only up to its own ds" in result.stdout
     assert "--selector microbatch_compatible" in result.stdout
-    assert warehouse.scalar("select count(*) from information_schema.tables where table_schema in ('marts', 'cumulative')"
-                            " and table_name in ('fct_page_views', 'cum_total_bookings', 'cum_user_activity')") == 0
+    assert (
+        warehouse.scalar(
+            "select count(*) from information_schema.tables where table_schema in ('marts', 'cumulative')"
+            " and table_name in ('fct_page_views', 'cum_total_bookings', 'cum_user_activity')"
+        )
+        == 0
+    )
 
 
 def test_compiling_a_model_that_rewrites_late_partitions_fails_in_microbatch_mode(microbatch_build):

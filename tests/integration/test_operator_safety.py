@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.warehouse import PROJECT_ROOT, dbt_env
-from stayhub import generate as generate_landing_zone
+from stayhub import generate
+from stayhub.warehouse import PROJECT_ROOT, dbt_env
 from tests.integration.conftest import Warehouse
 
 FIRST_DS = "2025-02-01"
@@ -39,9 +39,16 @@ def keep_one_line_in_ten(partition: Path) -> None:
 def warehouse(tmp_path_factory):
     """Ten days built by one range run; an eleventh landed with a tenth of its events."""
     warehouse = Warehouse(tmp_path_factory.mktemp("operator_safety"))
-    generate_landing_zone.generate(
-        warehouse.raw_root, start_ds=FIRST_DS, days=11, users=60, listings=20, events_per_day=150, seed=5,
-        in_progress_days=0, empty_partitions=[],
+    generate.generate(
+        warehouse.raw_root,
+        start_ds=FIRST_DS,
+        days=11,
+        users=60,
+        listings=20,
+        events_per_day=150,
+        seed=5,
+        in_progress_days=0,
+        empty_partitions=[],
     )
     keep_one_line_in_ten(warehouse.raw_root / "events" / f"ds={THIN_DS}")
     warehouse.dbt("seed")
@@ -51,6 +58,7 @@ def warehouse(tmp_path_factory):
 
 # 1. A full refresh with a window never deletes the history outside it.
 
+
 def test_a_windowed_full_refresh_is_refused_and_says_how_to_rebuild_the_whole_history(warehouse):
     tables = {"fct_page_views": "marts.fct_page_views", "base_users__lines": "base.base_users__lines"}
     before = {name: table_state(warehouse, table) for name, table in tables.items()}
@@ -58,9 +66,7 @@ def test_a_windowed_full_refresh_is_refused_and_says_how_to_rebuild_the_whole_hi
     assert published["fct_page_views"][0] == FIRST_DS and published["fct_page_views"][-1] == LAST_BUILT_DS
     assert len(published["base_users__lines"]) >= 4  # a user change log: days without a change hold no partition
 
-    result = warehouse.dbt(
-        "run", "--select", *tables, "--full-refresh", "--vars", json.dumps({"ds": LAST_BUILT_DS}), check=False
-    )
+    result = warehouse.dbt("run", "--select", *tables, "--full-refresh", "--vars", json.dumps({"ds": LAST_BUILT_DS}), check=False)
     assert result.returncode != 0
     # fct_page_views rewrites its 4 late partitions: its window starts 4 days earlier.
     lost = [ds for ds in published["fct_page_views"] if ds < "2025-02-06"]
@@ -72,7 +78,7 @@ def test_a_windowed_full_refresh_is_refused_and_says_how_to_rebuild_the_whole_hi
     ) in result.stdout
     lost = [ds for ds in published["base_users__lines"] if ds < LAST_BUILT_DS]
     assert (
-        f"Full refresh refused for base_users__lines: it would replace \"warehouse\".\"staging\".\"base_users__lines\" with ds "
+        f'Full refresh refused for base_users__lines: it would replace "warehouse"."staging"."base_users__lines" with ds '
         f"{LAST_BUILT_DS} .. {LAST_BUILT_DS} only, deleting {len(lost)} published partition(s) outside that window: "
         f"{', '.join(lost)}. Production is unchanged. To rebuild the whole history, run: dbt run --select base_users__lines"
         f""" --full-refresh --vars '{{start_ds: "{FIRST_DS}", end_ds: "{LAST_BUILT_DS}"}}'"""
@@ -80,9 +86,7 @@ def test_a_windowed_full_refresh_is_refused_and_says_how_to_rebuild_the_whole_hi
     assert {name: table_state(warehouse, table) for name, table in tables.items()} == before
 
     # The command the message gives rebuilds every partition, and nothing is lost.
-    warehouse.dbt(
-        "run", "--select", *tables, "--full-refresh", "--vars", json.dumps({"start_ds": FIRST_DS, "end_ds": LAST_BUILT_DS})
-    )
+    warehouse.dbt("run", "--select", *tables, "--full-refresh", "--vars", json.dumps({"start_ds": FIRST_DS, "end_ds": LAST_BUILT_DS}))
     assert {name: table_state(warehouse, table) for name, table in tables.items()} == before
 
 
@@ -131,8 +135,12 @@ def faulty(warehouse, tmp_path_factory):
 def run_in(project: Path, warehouse: Warehouse, *args: str) -> subprocess.CompletedProcess:
     command = [str(Path(sys.executable).parent / "dbt"), *args, "--target-path", str(warehouse.target_path)]
     return subprocess.run(
-        command, cwd=project, env=dbt_env(warehouse.raw_root, warehouse.duckdb_path),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        command,
+        cwd=project,
+        env=dbt_env(warehouse.raw_root, warehouse.duckdb_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -156,12 +164,11 @@ def test_an_exchange_that_would_change_partitions_outside_its_window_is_rolled_b
 
 # 3. Every var is validated before anything runs.
 
+
 def test_a_var_that_is_not_a_number_is_refused_before_anything_runs(warehouse):
     # `| int` turned "abc" into 0, which rejected valid late events as too old, and published.
     before = table_state(warehouse, "base.base_events__lines")
-    result = warehouse.dbt(
-        "run", "--select", "base_events__lines", "--vars", json.dumps({"ds": LAST_BUILT_DS, "lookback_days": "abc"}), check=False
-    )
+    result = warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": LAST_BUILT_DS, "lookback_days": "abc"}), check=False)
     assert result.returncode != 0
     assert "Invalid run vars: var `lookback_days` must be a whole number from 0 to 30, got 'abc'." in result.stdout
     assert "START sql partitioned model" not in result.stdout
@@ -220,18 +227,15 @@ def test_a_lines_model_whose_depends_on_past_disagrees_with_its_dedup_window_is_
     finally:
         models_yaml.write_text(text)
     assert result.returncode != 0
-    assert (
-        "base_events__lines deduplicates against 4 partition(s) before each ds, so its meta.depends_on_past must be 4, not 3."
-    ) in result.stdout
+    assert ("base_events__lines deduplicates against 4 partition(s) before each ds, so its meta.depends_on_past must be 4, not 3.") in result.stdout
     assert table_state(copy, "base.base_events__lines") == before
 
 
 # 4. A warned check shows in dbt's own output and summary.
 
+
 def test_a_warned_check_shows_in_dbts_output_and_summary(warehouse):
-    result = warehouse.dbt(
-        "build", "--select", "base_events__lines", "fct_page_views", "--vars", json.dumps({"ds": THIN_DS}), check=False
-    )
+    result = warehouse.dbt("build", "--select", "base_events__lines", "fct_page_views", "--vars", json.dumps({"ds": THIN_DS}), check=False)
     assert result.returncode == 0, result.stdout[-3000:]
     # Published anyway: a warn never blocks.
     views = dict(warehouse.query("select cast(ds as varchar), count(*) from marts.fct_page_views group by 1"))
@@ -247,16 +251,18 @@ def test_a_warned_check_shows_in_dbts_output_and_summary(warehouse):
     results = json.loads((warehouse.target_path / "run_results.json").read_text())["results"]
     warned = [r for r in results if r["unique_id"].endswith(".partition_checks_warned")]
     assert [r["status"] for r in warned] == ["warn"] and warned[0]["failures"] >= 1
-    assert warehouse.scalar(
-        "select count(*) from audit.partition_check_results"
-        f" where model_name = 'fct_page_views' and ds = '{THIN_DS}' and check_name = 'volume_anomaly' and status = 'warn'"
-    ) == 1
+    assert (
+        warehouse.scalar(
+            "select count(*) from audit.partition_check_results"
+            f" where model_name = 'fct_page_views' and ds = '{THIN_DS}' and check_name = 'volume_anomaly' and status = 'warn'"
+        )
+        == 1
+    )
 
     # The test runs after every partitioned model: its list of them is complete.
     manifest = json.loads((warehouse.target_path / "manifest.json").read_text())
     partitioned = {
-        unique_id for unique_id, node in manifest["nodes"].items()
-        if node["resource_type"] == "model" and node["config"]["materialized"] == "partitioned"
+        unique_id for unique_id, node in manifest["nodes"].items() if node["resource_type"] == "model" and node["config"]["materialized"] == "partitioned"
     }
     test = next(node for unique_id, node in manifest["nodes"].items() if unique_id.endswith(".partition_checks_warned"))
     assert set(test["depends_on"]["nodes"]) == partitioned

@@ -1,6 +1,6 @@
 """The partition ledger: one row per partitioned model and ds, written with the
 exchange; fingerprints of each model's definition; which partitions are
-missing or stale (scripts/ledger.py)."""
+missing or stale (stayhub/ledger.py)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from scripts import ledger
-from scripts.backfill.plan import project_vars
-from scripts.ledger import PartitionStatus, current_fingerprints, partition_status, ranges
-from scripts.warehouse import PROJECT_ROOT, dbt_vars, run_dbt
+from stayhub import ledger
+from stayhub.backfill.plan import project_vars
+from stayhub.ledger import PartitionStatus, current_fingerprints, partition_status, ranges
+from stayhub.warehouse import PROJECT_ROOT, dbt_vars, run_dbt
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 
@@ -31,20 +31,14 @@ def ledger_rows(warehouse) -> dict[tuple[str, str], tuple]:
     """{(model, ds): (run_id, published_by, published_at, row_count, check_status, fingerprint)}."""
     return {
         (model, ds): tuple(rest)
-        for model, ds, *rest in warehouse.query(
-            f"select model_name, cast(ds as varchar), {LEDGER_COLUMNS} from audit.partition_ledger"
-        )
+        for model, ds, *rest in warehouse.query(f"select model_name, cast(ds as varchar), {LEDGER_COLUMNS} from audit.partition_ledger")
     }
 
 
 def partitioned_models(warehouse) -> dict[str, dict]:
     """{model name: manifest node} of every model materialized `partitioned`."""
     manifest = json.loads((warehouse.target_path / "manifest.json").read_text())
-    return {
-        node["name"]: node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"]["materialized"] == "partitioned"
-    }
+    return {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model" and node["config"]["materialized"] == "partitioned"}
 
 
 def first_ds_written(node: dict, window_start: str) -> str:
@@ -55,12 +49,7 @@ def first_ds_written(node: dict, window_start: str) -> str:
 
 def partitions_with_status(warehouse, status: str) -> set[tuple[str, str, str]]:
     """(model, ds, run_id) of every partition a check of that run recorded `status` for."""
-    return set(
-        warehouse.query(
-            "select distinct model_name, cast(ds as varchar), run_id from audit.partition_check_results "
-            f"where status = '{status}'"
-        )
-    )
+    return set(warehouse.query(f"select distinct model_name, cast(ds as varchar), run_id from audit.partition_check_results where status = '{status}'"))
 
 
 @pytest.fixture(scope="module")
@@ -87,11 +76,9 @@ def fingerprints(fingerprint_run) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def fingerprints_again(fingerprint_root, fingerprint_run) -> dict[str, str]:
-    """The same, through scripts.ledger, in another dbt process."""
+    """The same, through stayhub.ledger, in another dbt process."""
     assert fingerprint_run.returncode == 0
-    return current_fingerprints(
-        fingerprint_root / "nothing_landed", fingerprint_root / "empty.duckdb", target_path=fingerprint_root / "target"
-    )
+    return current_fingerprints(fingerprint_root / "nothing_landed", fingerprint_root / "empty.duckdb", target_path=fingerprint_root / "target")
 
 
 def fingerprints_of_changed_project(fingerprint_root, fingerprint_run, tmp_path, *changes) -> dict[str, str]:
@@ -113,9 +100,7 @@ def fingerprints_of_changed_project(fingerprint_root, fingerprint_run, tmp_path,
         (project / path).write_text(text.replace(old, new))
     (tmp_path / "target").mkdir()
     shutil.copyfile(fingerprint_root / "target" / "partial_parse.msgpack", tmp_path / "target" / "partial_parse.msgpack")
-    return current_fingerprints(
-        fingerprint_root / "nothing_landed", fingerprint_root / "empty.duckdb", target_path=tmp_path / "target", project_dir=project
-    )
+    return current_fingerprints(fingerprint_root / "nothing_landed", fingerprint_root / "empty.duckdb", target_path=tmp_path / "target", project_dir=project)
 
 
 def test_fingerprints_print_as_one_json_line_without_data_and_are_stable(
@@ -153,8 +138,7 @@ def test_a_range_build_records_one_row_per_model_and_ds_it_wrote(crafted_warehou
         assert written == ledger.ds_range(first_ds, crafted_landing.LAST_DS), name
 
     counts_sql = " union all ".join(
-        f"select '{name}', cast(ds as varchar), count(*) from {node['schema']}.{node['alias']} group by all"
-        for name, node in models.items()
+        f"select '{name}', cast(ds as varchar), count(*) from {node['schema']}.{node['alias']} group by all" for name, node in models.items()
     )
     counts = {(model, ds): count for model, ds, count in crafted_warehouse.query(counts_sql)}
     assert set(counts) <= set(rows)
@@ -219,8 +203,12 @@ def test_a_full_refresh_leaves_only_the_partitions_it_published(rerun):
     assert ledger_rows(warehouse) == before
     # Over the whole history, every ledger row of the model is replaced by the run's.
     warehouse.dbt(
-        "run", "--select", "base_listings__lines", "--full-refresh",
-        "--vars", dbt_vars(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS),
+        "run",
+        "--select",
+        "base_listings__lines",
+        "--full-refresh",
+        "--vars",
+        dbt_vars(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS),
     )
     invocation_id = json.loads((warehouse.target_path / "run_results.json").read_text())["metadata"]["invocation_id"]
     rows = ledger_rows(warehouse)
@@ -235,7 +223,9 @@ def test_changing_a_models_sql_makes_it_and_its_downstream_models_stale_and_noth
     fingerprint_root, fingerprint_run, fingerprints, crafted_warehouse, tmp_path
 ):
     changed = fingerprints_of_changed_project(
-        fingerprint_root, fingerprint_run, tmp_path,
+        fingerprint_root,
+        fingerprint_run,
+        tmp_path,
         ("models/marts/listings/fct_page_views.sql", "select * from final", "select * from final\n-- changed"),
         # Not part of a fingerprint: a partition check, and the Spark version of a macro DuckDB does not use.
         (
@@ -258,11 +248,17 @@ def test_changing_a_models_sql_makes_it_and_its_downstream_models_stale_and_noth
 
 def test_a_macro_the_engine_dispatches_to_changes_the_models_using_it(fingerprint_root, fingerprint_run, fingerprints, tmp_path):
     changed = fingerprints_of_changed_project(
-        fingerprint_root, fingerprint_run, tmp_path,
+        fingerprint_root,
+        fingerprint_run,
+        tmp_path,
         ("macros/utils/url_decode.sql", "coalesce(try(url_decode(", "coalesce(try(url_decode( "),
     )
     assert {model for model in fingerprints if changed[model] != fingerprints[model]} == {
-        "base_events__lines", "fct_page_views", "fct_listing_engagements", "cum_user_activity", "cum_listing_engagement",
+        "base_events__lines",
+        "fct_page_views",
+        "fct_listing_engagements",
+        "cum_user_activity",
+        "cum_listing_engagement",
     }
 
 
@@ -270,9 +266,7 @@ def test_partitions_never_built_are_missing(crafted_warehouse, fingerprints, tmp
     # The range build wrote the facts' late partitions before its first ds: from 2025-02-24 + 1 with the default lookback of 4.
     first_fact_ds = first_ds_written(partitioned_models(crafted_warehouse)["fct_page_views"], crafted_landing.FIRST_DS)
     assert "2025-02-24" < first_fact_ds
-    statuses = partition_status(
-        crafted_warehouse.duckdb_path, fingerprints, "2025-02-24", "2025-03-04", models=["base_events__lines", "fct_page_views"]
-    )
+    statuses = partition_status(crafted_warehouse.duckdb_path, fingerprints, "2025-02-24", "2025-03-04", models=["base_events__lines", "fct_page_views"])
     by_state = {
         (model, state): ranges([status.ds for status in statuses if status.model == model and status.state == state])
         for model in ("base_events__lines", "fct_page_views")
@@ -309,16 +303,24 @@ def test_the_command_lists_stale_and_missing_ranges_and_the_backfill_to_run(craf
     assert ledger.main(args) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == (
-        f"Partition ledger of {crafted_warehouse.duckdb_path}, ds 2025-03-01 .. 2025-03-03 (landed in every source) "
-        "and the late partitions before it:"
+        f"Partition ledger of {crafted_warehouse.duckdb_path}, ds 2025-03-01 .. 2025-03-03 (landed in every source) and the late partitions before it:"
     )
     assert lines[1].split() == [
-        "fct_page_views", "stale", first_fact_ds, "..", "2025-03-03", f"({facts}", "partitions):", "its", "definition", "changed",
+        "fct_page_views",
+        "stale",
+        first_fact_ds,
+        "..",
+        "2025-03-03",
+        f"({facts}",
+        "partitions):",
+        "its",
+        "definition",
+        "changed",
     ]
     assert lines[2:] == [
         f"Total: 0 missing, {facts} stale, {len(ledger_rows(crafted_warehouse)) - facts} current partition(s) of {len(fingerprints)} model(s).",
         "Rebuild them with:",
-        "  python -m scripts.backfill run --stale",
+        "  stayhub backfill run --stale",
     ]
 
     # An explicit range: exactly its days, missing ones included.
@@ -331,7 +333,7 @@ def test_the_command_lists_stale_and_missing_ranges_and_the_backfill_to_run(craf
         ["stale", "2025-02-25", "..", "2025-03-01", "(5", "partitions):", "its", "definition", "changed"],
         ["Total:", "6", "missing,", "5", "stale,", "1", "current", "partition(s)", "of", "2", "model(s)."],
         ["Rebuild", "them", "with:"],
-        ["python", "-m", "scripts.backfill", "run", "--stale", "--start-ds", "2025-02-24", "--end-ds", "2025-03-01"],
+        ["stayhub", "backfill", "run", "--stale", "--start-ds", "2025-02-24", "--end-ds", "2025-03-01"],
     ]
 
 
@@ -339,5 +341,7 @@ def test_ranges_collapse_days_into_contiguous_inclusive_ranges():
     assert ranges([]) == []
     assert ranges(["2025-03-02"]) == [("2025-03-02", "2025-03-02")]
     assert ranges(["2025-03-03", "2025-02-28", "2025-03-01", "2025-03-01", "2025-03-05"]) == [
-        ("2025-02-28", "2025-03-01"), ("2025-03-03", "2025-03-03"), ("2025-03-05", "2025-03-05"),
+        ("2025-02-28", "2025-03-01"),
+        ("2025-03-03", "2025-03-03"),
+        ("2025-03-05", "2025-03-05"),
     ]

@@ -18,8 +18,8 @@ import duckdb
 import pytest
 
 from dbt_plugins import pii_key
-from scripts.warehouse import PII_KEY_ENV, dbt_vars
 from stayhub.generate import write_partition
+from stayhub.warehouse import PII_KEY_ENV, dbt_vars
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 
@@ -47,9 +47,7 @@ def relations_holding_emails(warehouse, schema_predicate: str) -> set[tuple[str,
     found = set()
     pattern = EMAIL.pattern.replace("'", "''")
     for schema, table, column in columns:
-        hits = warehouse.scalar(
-            f"""select count(*) from "{schema}"."{table}" where regexp_matches(cast("{column}" as varchar), '{pattern}')"""
-        )
+        hits = warehouse.scalar(f"""select count(*) from "{schema}"."{table}" where regexp_matches(cast("{column}" as varchar), '{pattern}')""")
         if hits:
             found.add((schema, table, column))
     return found
@@ -74,9 +72,7 @@ def test_the_scan_finds_the_emails_that_staging_keeps_in_raw_lines(sample_wareho
 
 def test_the_email_hash_is_hmac_sha256_under_the_key(crafted_warehouse, pii_key_file):
     """Every hashed email equals the keyed HMAC computed here from the raw line, the crafted user's included."""
-    rows = crafted_warehouse.query(
-        "select id_user, raw_line, email_hash from base.base_users__lines where line_status = 'accepted'"
-    )
+    rows = crafted_warehouse.query("select id_user, raw_line, email_hash from base.base_users__lines where line_status = 'accepted'")
     expected = {}
     for id_user, raw_line, email_hash in rows:
         email = json.loads(raw_line).get("email")
@@ -126,8 +122,11 @@ def test_a_run_without_the_key_refuses_and_builds_nothing(tmp_path, crafted_land
     warehouse = Warehouse(tmp_path)
     warehouse.raw_root = crafted_landing_root
     result = warehouse.dbt(
-        "build", "--vars", dbt_vars(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS),
-        check=False, extra_env={PII_KEY_ENV: ""},
+        "build",
+        "--vars",
+        dbt_vars(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS),
+        check=False,
+        extra_env={PII_KEY_ENV: ""},
     )
     assert result.returncode != 0
     assert f"No key for personal data: {PII_KEY_ENV} is not set." in result.stdout
@@ -152,21 +151,25 @@ def leaky_lines() -> dict[str, list[str]]:
     """source -> lines for ds 2025-03-01, each hiding emails (plain and percent-encoded)."""
     event, listing, user, booking = crafted_landing.event, crafted_landing.listing, crafted_landing.user, crafted_landing.booking
     at = "2025-03-01T13:00:00Z"
-    query = (
-        f"utm_source={canary('source.person')}&utm_medium={quote(canary('medium.person'))}"
-        f"&utm_campaign=spring%20{quote(canary('campaign.person'))}"
-    )
+    query = f"utm_source={canary('source.person')}&utm_medium={quote(canary('medium.person'))}&utm_campaign=spring%20{quote(canary('campaign.person'))}"
     return {
         "events": [
             event(
-                "pii-view", at, anonymous_id=ANONYMOUS_EMAIL, url=f"https://www.stayhub.example/rooms/12?{query}",
+                "pii-view",
+                at,
+                anonymous_id=ANONYMOUS_EMAIL,
+                url=f"https://www.stayhub.example/rooms/12?{query}",
                 referrer=f"https://mail.example/inbox?to={quote(canary('referrer.person'))}&cc={canary('cc.person')}",
                 user_agent=f"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0 contact {canary('ua.person')}",
                 properties={"note": canary("property.person")},
             ),
             event(
-                "pii-exit", "2025-03-01T13:01:00Z", "page_exit", anonymous_id=ANONYMOUS_EMAIL,
-                url=f"https://www.stayhub.example/rooms/12/?{query}", properties={"dwell_ms": 60000},
+                "pii-exit",
+                "2025-03-01T13:01:00Z",
+                "page_exit",
+                anonymous_id=ANONYMOUS_EMAIL,
+                url=f"https://www.stayhub.example/rooms/12/?{query}",
+                properties={"dwell_ms": 60000},
             ),
             event("pii-path", at, anonymous_id="anon-pii", url=f"https://stayhub.example/users/{quote(canary('path.person'))}/trips"),
             event("pii-search", at, anonymous_id="anon-pii", url=f"https://stayhub.example/s/{canary('slug.person')}"),
@@ -193,8 +196,11 @@ def leaky_lines() -> dict[str, list[str]]:
         "assignments": [
             json.dumps(
                 {
-                    "experiment_key": canary("experiment.person"), "variant": canary("variant.person"), "user_id": 60,
-                    "assigned_at": "2025-03-01T13:00:00Z", "platform": canary("platform.person"),
+                    "experiment_key": canary("experiment.person"),
+                    "variant": canary("variant.person"),
+                    "user_id": 60,
+                    "assigned_at": "2025-03-01T13:00:00Z",
+                    "platform": canary("platform.person"),
                 }
             ),
         ],
@@ -222,8 +228,20 @@ def test_the_leaky_lines_reach_staging_whole(leaky_warehouse):
     assert ("base", "base_landing__rejects", "raw_line") in found
     # Only what keeps the line as landed holds them: the raw line, the raw URL, raw fields, bad values.
     assert {column for _, _, column in found} <= {
-        "raw_line", "dedup_key", "url", "properties", "event_type", "market_raw", "capacity_raw",
-        "nightly_price_usd_raw", "price_usd_raw", "country_raw", "experiment_key", "variant", "platform", "field_value",
+        "raw_line",
+        "dedup_key",
+        "url",
+        "properties",
+        "event_type",
+        "market_raw",
+        "capacity_raw",
+        "nightly_price_usd_raw",
+        "price_usd_raw",
+        "country_raw",
+        "experiment_key",
+        "variant",
+        "platform",
+        "field_value",
     }, found
 
 
@@ -245,9 +263,9 @@ def test_no_email_leaves_staging_from_any_field(leaky_warehouse, pii_key_file):
     # An email-shaped event id too.
     assert warehouse.scalar(f"select dim_page_type from marts.fct_page_views where id_event = '{keyed_hash(pii_key_file, canary('event.id'))}'") == "home"
     assert warehouse.scalar("select dim_share_channel from marts.fct_listing_engagements where id_event = 'pii-share'") == "redacted-email"
-    assert warehouse.query(
-        "select dim_market, id_market, dim_room_type from marts.dim_listings where id_listing = 50 and ds = '2025-03-01'"
-    ) == [("Redacted-email", "redacted-email", "redacted-email")]
+    assert warehouse.query("select dim_market, id_market, dim_room_type from marts.dim_listings where id_listing = 50 and ds = '2025-03-01'") == [
+        ("Redacted-email", "redacted-email", "redacted-email")
+    ]
     assert warehouse.scalar("select dim_user_status from marts.dim_users where id_user = 61 and ds = '2025-03-01'") == "redacted-email"
     assert warehouse.scalar("select distinct dim_booking_status from marts.fct_booking_events where id_booking = 160") == "redacted-email"
     assert warehouse.scalar("select email_hash from staging.stg_users__users where id_user = 61 and ds = '2025-03-01'") == keyed_hash(

@@ -15,10 +15,7 @@ def fresh_warehouse(tmp_path_factory, crafted_landing_root):
 
 def relations(warehouse) -> list[str]:
     return [
-        name
-        for (name,) in warehouse.query(
-            "select table_schema || '.' || table_name from information_schema.tables where table_schema in ('base', 'staging')"
-        )
+        name for (name,) in warehouse.query("select table_schema || '.' || table_name from information_schema.tables where table_schema in ('base', 'staging')")
     ]
 
 
@@ -27,7 +24,7 @@ def relations(warehouse) -> list[str]:
     [
         ('{ds: "2025-02-30"}', "var `ds` is not a real calendar date: '2025-02-30'"),
         ('{ds: "2025-3-1"}', "var `ds` must be a date written YYYY-MM-DD, got '2025-3-1'"),
-        ("{ds: \"2025-03-01'; drop table x; --\"}", "var `ds` must be a date written YYYY-MM-DD"),
+        ('{ds: "2025-03-01\'; drop table x; --"}', "var `ds` must be a date written YYYY-MM-DD"),
         ("{start_ds: 2025-03-03, end_ds: 2025-03-01}", "start_ds 2025-03-03 is after end_ds 2025-03-01"),
         ("{start_ds: 2025-03-01}", "`start_ds` and `end_ds` go together"),
         ("{ds: 2025-03-01, start_ds: 2025-03-01, end_ds: 2025-03-02}", "pass either `ds` or `start_ds` with `end_ds`, not both"),
@@ -72,8 +69,7 @@ def test_no_vars_builds_the_latest_partition_landed_in_every_source(crafted_ware
     result = crafted_warehouse.dbt("run")
     assert f"Run window: ds {crafted_landing.LAST_DS} .. {crafted_landing.LAST_DS}" in result.stdout
     assert (
-        f"No ds vars: events ds={crafted_landing.IN_PROGRESS_DS} has no _SUCCESS yet; "
-        f"running {crafted_landing.LAST_DS}, the latest ds landed in every source"
+        f"No ds vars: events ds={crafted_landing.IN_PROGRESS_DS} has no _SUCCESS yet; running {crafted_landing.LAST_DS}, the latest ds landed in every source"
     ) in result.stdout
     assert state() == before
 
@@ -83,7 +79,7 @@ def test_a_snapshot_without_its_history_stops_instead_of_publishing_a_wrong_stat
     result = fresh_warehouse.dbt("run", check=False)
     assert result.returncode != 0
     assert (
-        "stg_users__users builds on the partition before 2025-03-03, but \"warehouse\".\"staging\".\"stg_users__user_changes\" "
+        'stg_users__users builds on the partition before 2025-03-03, but "warehouse"."staging"."stg_users__user_changes" '
         "holds nothing before it while 'users' landed from 2025-03-01. Backfill from there first"
     ) in result.stdout
     assert fresh_warehouse.query("select count(*) from information_schema.tables where table_name = 'stg_users__users'") == [(0,)]

@@ -25,11 +25,11 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from scripts.backfill.plan import Chunk, Model, Plan
-from scripts.backfill.publish import sanity_problems
-from scripts.build_warehouse import next_day_command
-from scripts.warehouse import ds_range
+from stayhub.backfill.plan import Chunk, Model, Plan
+from stayhub.backfill.publish import sanity_problems
+from stayhub.build import next_day_command
 from stayhub.generate import write_partition
+from stayhub.warehouse import ds_range
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 
@@ -73,9 +73,7 @@ def land(raw_root, ds: str, sources=SOURCES, success: bool = True) -> None:
 
 def write_landing_zone(raw_root) -> None:
     for ds in ds_range(FIRST_DS, RANGE_END_DS):
-        ready = [
-            source for source in SOURCES if (source, ds) not in NOT_LANDED and (source, ds) not in INCOMPLETE
-        ]
+        ready = [source for source in SOURCES if (source, ds) not in NOT_LANDED and (source, ds) not in INCOMPLETE]
         land(raw_root, ds, ready)
         for source, incomplete_ds in INCOMPLETE:
             if incomplete_ds == ds:
@@ -83,16 +81,11 @@ def write_landing_zone(raw_root) -> None:
 
 
 def tables(warehouse: Warehouse) -> list[tuple[str, str]]:
-    return warehouse.query(
-        "select table_schema, table_name from information_schema.tables where table_schema <> 'reference' order by all"
-    )
+    return warehouse.query("select table_schema, table_name from information_schema.tables where table_schema <> 'reference' order by all")
 
 
 def production_state(warehouse: Warehouse) -> dict:
-    return {
-        table: warehouse.query(f"select count(*), sum(hash(t)), max(cast(ds as varchar)) from {table} as t")
-        for table in PRODUCTION_TABLES
-    }
+    return {table: warehouse.query(f"select count(*), sum(hash(t)), max(cast(ds as varchar)) from {table} as t") for table in PRODUCTION_TABLES}
 
 
 def check_results(warehouse: Warehouse, model: str, check: str) -> dict[str, tuple]:
@@ -105,11 +98,8 @@ def check_results(warehouse: Warehouse, model: str, check: str) -> dict[str, tup
 
 
 def not_ready_lines(raw_root) -> list[str]:
-    return [
-        f"source '{source}' ds={ds} has not landed (nothing in {raw_root.resolve()}/{source}/ds={ds})" for source, ds in NOT_LANDED
-    ] + [
-        f"source '{source}' ds={ds} has no _SUCCESS marker in {raw_root.resolve()}/{source}/ds={ds} (upstream is still writing it)"
-        for source, ds in INCOMPLETE
+    return [f"source '{source}' ds={ds} has not landed (nothing in {raw_root.resolve()}/{source}/ds={ds})" for source, ds in NOT_LANDED] + [
+        f"source '{source}' ds={ds} has no _SUCCESS marker in {raw_root.resolve()}/{source}/ds={ds} (upstream is still writing it)" for source, ds in INCOMPLETE
     ]
 
 
@@ -133,9 +123,7 @@ def scenario(tmp_path_factory):
 
     seen.no_vars_run = warehouse.dbt("run", "--select", "base_listings__lines")
 
-    seen.marts_only = warehouse.dbt(
-        "test", "--select", "fct_page_views", "--vars", f'{{start_ds: "{FIRST_DS}", end_ds: "{RANGE_END_DS}"}}', check=False
-    )
+    seen.marts_only = warehouse.dbt("test", "--select", "fct_page_views", "--vars", f'{{start_ds: "{FIRST_DS}", end_ds: "{RANGE_END_DS}"}}', check=False)
     return seen
 
 
@@ -214,10 +202,7 @@ def test_the_first_partitions_of_a_new_warehouse_skip_history_checks(scenario):
     assert warehouse.scalar("select count(*) from audit.partition_check_results where status = 'fail'") == 0
 
     output = scenario.first_build.stdout
-    assert (
-        "[WARNING]: partition check warned, published anyway: base_events__lines ds=2025-03-05 check volume_anomaly (warn):"
-        " observed 30.0"
-    ) in output
+    assert ("[WARNING]: partition check warned, published anyway: base_events__lines ds=2025-03-05 check volume_anomaly (warn): observed 30.0") in output
     assert output.count("published anyway: base_events__lines") == 1
     assert (
         "base_listings__lines: partition check snapshot_size_stable skipped (not judged, e.g. no history to compare with yet) "
@@ -225,9 +210,7 @@ def test_the_first_partitions_of_a_new_warehouse_skip_history_checks(scenario):
     ) in output
 
     # The ledger: warn over skip over pass.
-    ledger = dict(
-        warehouse.query("select cast(ds as varchar), check_status from audit.partition_ledger where model_name = 'base_events__lines'")
-    )
+    ledger = dict(warehouse.query("select cast(ds as varchar), check_status from audit.partition_ledger where model_name = 'base_events__lines'"))
     assert ledger == {"2025-03-01": "skip", "2025-03-02": "skip", "2025-03-03": "skip", "2025-03-04": "pass", "2025-03-05": "warn"}
 
 
@@ -238,11 +221,7 @@ def test_the_quick_start_next_day_command_works_as_printed(scenario, tmp_path):
     command = next_day_command(warehouse.raw_root, warehouse.duckdb_path, next_ds)
     assert f"""--vars '{{ds: "{next_ds}"}}'""" in command
     # Pasted into a shell elsewhere, with none of the environment the job ran with.
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("WAREHOUSE_", "DBT_")) and key not in ("PYTHONPATH", "VIRTUAL_ENV")
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("WAREHOUSE_", "DBT_")) and key not in ("PYTHONPATH", "VIRTUAL_ENV")}
     result = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert result.returncode == 0, result.stdout[-3000:]
     assert f"Run window: ds {next_ds} .. {next_ds}" in result.stdout
@@ -254,8 +233,17 @@ def test_a_backfill_swaps_over_skipped_and_warned_checks_but_not_failed_ones(tmp
     build_db = tmp_path / "build.duckdb"
     model = Model("fct_x", "model.stayhub_warehouse.fct_x", "marts.fct_x", (), 0, 0)
     plan = Plan(
-        select="fct_x", start_ds=FIRST_DS, end_ds="2025-03-02", days_per_chunk=2, parallelism=1, vars={},
-        chunks=[Chunk(0, FIRST_DS, "2025-03-02")], models={model.name: model}, levels=[], final_views=[], downstream=[],
+        select="fct_x",
+        start_ds=FIRST_DS,
+        end_ds="2025-03-02",
+        days_per_chunk=2,
+        parallelism=1,
+        vars={},
+        chunks=[Chunk(0, FIRST_DS, "2025-03-02")],
+        models={model.name: model},
+        levels=[],
+        final_views=[],
+        downstream=[],
     )
     with duckdb.connect(str(build_db)) as connection:
         connection.execute("create schema marts; create schema audit")

@@ -15,8 +15,7 @@ def test_every_generated_line_is_accounted_for(sample_warehouse):
     accounted = {
         (source, ds): staged + duplicate + rejected
         for source, ds, staged, duplicate, rejected in sample_warehouse.query(
-            "select source_name, cast(ds as varchar), lines_staged, lines_duplicate, lines_rejected "
-            "from base.base_landing__line_accounting"
+            "select source_name, cast(ds as varchar), lines_staged, lines_duplicate, lines_rejected from base.base_landing__line_accounting"
         )
     }
     assert accounted == landed
@@ -35,16 +34,10 @@ def test_every_dirty_kind_is_handled_with_its_reason(sample_warehouse):
     # Far-off event timestamps: too late or in the future.
     assert {("events", "event_too_late"), ("events", "event_in_future")} <= reasons
 
-    duplicates = dict(
-        sample_warehouse.query(
-            "select source_name, sum(lines_duplicate) from base.base_landing__line_accounting group by 1"
-        )
-    )
+    duplicates = dict(sample_warehouse.query("select source_name, sum(lines_duplicate) from base.base_landing__line_accounting group by 1"))
     assert duplicates["events"] > 0 and duplicates["assignments"] > 0
 
-    flags = sample_warehouse.query(
-        "select count_if(is_crawler), count_if(not is_known_event_type) from staging.stg_events__events"
-    )[0]
+    flags = sample_warehouse.query("select count_if(is_crawler), count_if(not is_known_event_type) from staging.stg_events__events")[0]
     assert flags[0] > 0 and flags[1] > 0
     leaked = sample_warehouse.query(
         "select count(*) from marts.fct_page_views as views "

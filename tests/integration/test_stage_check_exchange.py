@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.warehouse import PROJECT_ROOT, dbt_env
 from stayhub.generate import write_partition
+from stayhub.warehouse import PROJECT_ROOT, dbt_env
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 
@@ -36,8 +36,7 @@ def table_state(warehouse, table):
 
 def audit_rows(warehouse, where):
     return warehouse.query(
-        f"select model_name, cast(ds as varchar), check_name, severity, status, observed_value "
-        f"from audit.partition_check_results where {where} order by all"
+        f"select model_name, cast(ds as varchar), check_name, severity, status, observed_value from audit.partition_check_results where {where} order by all"
     )
 
 
@@ -53,13 +52,18 @@ def warehouse(tmp_path_factory, crafted_landing_root):
 
 
 def test_a_warning_is_recorded_and_publication_goes_on(warehouse):
-    land_day(warehouse.raw_root, "2025-03-04", listings=[
-        crafted_landing.listing(12), crafted_landing.listing(99, market="Atlantis"), crafted_landing.listing(16, room_type="yurt"),
-    ])
+    land_day(
+        warehouse.raw_root,
+        "2025-03-04",
+        listings=[
+            crafted_landing.listing(12),
+            crafted_landing.listing(99, market="Atlantis"),
+            crafted_landing.listing(16, room_type="yurt"),
+        ],
+    )
     result = warehouse.dbt("run", "--vars", '{ds: "2025-03-04"}')
     assert (
-        "[WARNING]: partition check warned, published anyway: dim_listings ds=2025-03-04 check unseen_values__dim_room_type (warn):"
-        " observed 1"
+        "[WARNING]: partition check warned, published anyway: dim_listings ds=2025-03-04 check unseen_values__dim_room_type (warn): observed 1"
     ) in result.stdout
     assert warehouse.query("select dim_room_type from marts.dim_listings where id_listing = 16") == [("yurt",)]
     assert audit_rows(warehouse, "model_name = 'dim_listings' and ds = '2025-03-04' and status <> 'pass'") == [
@@ -78,9 +82,7 @@ def test_an_empty_snapshot_day_is_blocked_and_production_is_untouched(warehouse)
     # The staged rows stay for inspection; downstream models were skipped, so they hold no 03-05 either.
     assert warehouse.scalar("select count(*) from information_schema.tables where table_schema = 'staging_stage' and table_name = 'base_listings__lines'") == 1
     assert warehouse.scalar("select count(*) from marts.dim_listings where ds = '2025-03-05'") == 0
-    assert ("base_listings__lines", "2025-03-05", "snapshot_not_empty", "error", "fail", 0.0) in audit_rows(
-        warehouse, "ds = '2025-03-05'"
-    )
+    assert ("base_listings__lines", "2025-03-05", "snapshot_not_empty", "error", "fail", 0.0) in audit_rows(warehouse, "ds = '2025-03-05'")
 
 
 def test_a_volume_spike_is_blocked(warehouse):
@@ -104,14 +106,8 @@ def test_null_keys_are_blocked(warehouse):
 
 
 def test_the_audit_table_holds_every_result_of_a_run(warehouse):
-    run_id = warehouse.scalar(
-        "select run_id from audit.partition_check_results where ds = '2025-03-04' and model_name = 'dim_listings' limit 1"
-    )
-    per_model = dict(
-        warehouse.query(
-            f"select model_name, count(*) from audit.partition_check_results where run_id = '{run_id}' group by 1"
-        )
-    )
+    run_id = warehouse.scalar("select run_id from audit.partition_check_results where ds = '2025-03-04' and model_name = 'dim_listings' limit 1")
+    per_model = dict(warehouse.query(f"select model_name, count(*) from audit.partition_check_results where run_id = '{run_id}' group by 1"))
     # dim_listings declares 6 checks and owns 1 partition per run; fct_page_views 5 checks over
     # 02-28 .. 03-04 (the run's ds and the lookback_days, 4, before it).
     assert per_model["dim_listings"] == 6
@@ -130,11 +126,15 @@ def test_sigkill_during_the_exchange_leaves_the_whole_old_or_whole_new_partition
 
     command = [
         str(Path(sys.executable).parent / "dbt"),
-        "run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}), "--target-path", str(warehouse.target_path),
+        "run",
+        "--select",
+        "base_events__lines",
+        "--vars",
+        json.dumps({"ds": ds}),
+        "--target-path",
+        str(warehouse.target_path),
     ]
-    process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=dbt_env(warehouse.raw_root, warehouse.duckdb_path), stdout=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=dbt_env(warehouse.raw_root, warehouse.duckdb_path), stdout=subprocess.PIPE, text=True)
     killed_during_exchange = False
     for line in process.stdout:
         if "exchanging partitions" in line:
@@ -167,7 +167,13 @@ def test_sigkill_inside_the_exchange_transaction_after_the_delete_leaves_the_old
     os.mkfifo(fifo)
     command = [
         str(Path(sys.executable).parent / "dbt"),
-        "run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}), "--target-path", str(warehouse.target_path),
+        "run",
+        "--select",
+        "base_events__lines",
+        "--vars",
+        json.dumps({"ds": ds}),
+        "--target-path",
+        str(warehouse.target_path),
     ]
     env = dbt_env(warehouse.raw_root, warehouse.duckdb_path, {"WAREHOUSE_TEST_PAUSE_IN_EXCHANGE": str(fifo)})
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -8,9 +8,7 @@ def rows(warehouse, sql):
 
 
 def test_page_views_land_in_their_event_date_partition_once(crafted_warehouse):
-    views = dict(
-        rows(crafted_warehouse, "select id_event, cast(ds as varchar) from marts.fct_page_views")
-    )
+    views = dict(rows(crafted_warehouse, "select id_event, cast(ds as varchar) from marts.fct_page_views"))
     # Crawlers, unknown types and non-view events never reach the fact; every page does
     # (home and another host's page too); the duplicate deliveries of e-listing count once;
     # e-offset (rejected on 03-01 as in the future, redelivered on 03-02) counts once, on its UTC date.
@@ -30,9 +28,9 @@ def test_page_views_land_in_their_event_date_partition_once(crafted_warehouse):
 
 
 def test_page_view_dwell_comes_from_its_page_exit(crafted_warehouse):
-    assert rows(
-        crafted_warehouse, "select m_dwell_ms, id_listing, dim_page_type from marts.fct_page_views where id_event = 'e-view-dwell'"
-    ) == [(300000, 13, "listing")]
+    assert rows(crafted_warehouse, "select m_dwell_ms, id_listing, dim_page_type from marts.fct_page_views where id_event = 'e-view-dwell'") == [
+        (300000, 13, "listing")
+    ]
     assert rows(crafted_warehouse, "select m_dwell_ms from marts.fct_page_views where id_event = 'e-listing'") == [(None,)]
 
 
@@ -81,9 +79,7 @@ def test_booking_lifecycle(crafted_warehouse):
 
 
 def test_user_deactivations(crafted_warehouse):
-    assert rows(crafted_warehouse, "select cast(ds as varchar), id_user, change_id from marts.fct_user_deactivations") == [
-        ("2025-03-02", 1, 5)
-    ]
+    assert rows(crafted_warehouse, "select cast(ds as varchar), id_user, change_id from marts.fct_user_deactivations") == [("2025-03-02", 1, 5)]
 
 
 def test_listing_attribute_change_shows_in_next_snapshot_and_history(crafted_warehouse):
@@ -102,9 +98,7 @@ def test_listing_attribute_change_shows_in_next_snapshot_and_history(crafted_war
         "from marts.dim_listings_history where id_listing = 12 order by valid_from",
     ) == [(1, 120.0, "2025-03-01", "2025-03-02", False), (2, 130.0, "2025-03-02", None, True)]
     # Listing 15 changed is_active on 03-02: two versions as well.
-    assert rows(
-        crafted_warehouse, "select is_active from marts.dim_listings_history where id_listing = 15 order by valid_from"
-    ) == [(True,), (False,)]
+    assert rows(crafted_warehouse, "select is_active from marts.dim_listings_history where id_listing = 15 order by valid_from") == [(True,), (False,)]
 
 
 def test_late_dimension_row_joins_the_unknown_member_until_it_lands(crafted_warehouse):
@@ -119,15 +113,11 @@ def test_late_dimension_row_joins_the_unknown_member_until_it_lands(crafted_ware
         where views.id_event = 'e-late-listing'
         """,
     ) == [(99, "Unknown")]
-    assert rows(crafted_warehouse, "select distinct dim_market, dim_region from marts.dim_listings where id_listing = 99") == [
-        ("Atlantis", "unknown")
-    ]
+    assert rows(crafted_warehouse, "select distinct dim_market, dim_region from marts.dim_listings where id_listing = 99") == [("Atlantis", "unknown")]
 
 
 def test_unseen_market_is_kept_and_flagged(crafted_warehouse):
-    assert rows(
-        crafted_warehouse, "select distinct is_reference_market from marts.dim_markets where id_market = 'atlantis'"
-    ) == [(False,)]
+    assert rows(crafted_warehouse, "select distinct is_reference_market from marts.dim_markets where id_market = 'atlantis'") == [(False,)]
 
 
 def test_users_dimension_tracks_status_host_and_booking_stage(crafted_warehouse):

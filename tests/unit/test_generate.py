@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import itertools
 import json
 import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -23,7 +25,7 @@ import pytest
 from stayhub import generate as glz
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SMALL = dict(start_ds="2025-01-01", days=6, users=300, listings=60, events_per_day=500, dirty_rate=0.05, seed=3)
+SMALL: dict[str, Any] = dict(start_ds="2025-01-01", days=6, users=300, listings=60, events_per_day=500, dirty_rate=0.05, seed=3)
 START = dt.date(2025, 1, 1)
 DAYS = [(START + dt.timedelta(days=day)).isoformat() for day in range(SMALL["days"])]
 IN_PROGRESS_DS = "2025-01-07"
@@ -55,7 +57,7 @@ def read_partition(folder: Path) -> list[str]:
 
 def complete_lines(raw_root: Path, source: str) -> list[tuple[str, str]]:
     """(ds, line) of every complete partition of a source, in ds and file order."""
-    rows = []
+    rows: list[tuple[str, str]] = []
     for folder in sorted((raw_root / source).glob("ds=*")):
         if (folder / "_SUCCESS").exists():
             rows.extend((folder.name[3:], line) for line in read_partition(folder))
@@ -75,14 +77,14 @@ def parse_ts(value) -> dt.datetime | None:
     if not isinstance(value, str) or not ISO_WITH_OFFSET.match(value):
         return None
     try:
-        return dt.datetime.fromisoformat(value.replace("z", "Z")).astimezone(dt.timezone.utc)
+        return dt.datetime.fromisoformat(value.replace("z", "Z")).astimezone(dt.UTC)
     except ValueError:
         return None
 
 
 def parse_event_ts(value) -> dt.datetime | None:
     if isinstance(value, int) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(value / 1000, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(value / 1000, dt.UTC)
     return parse_ts(value)
 
 
@@ -109,7 +111,7 @@ def required_timestamps(source: str, record: dict) -> list[str]:
 
 def classify(raw_root: Path, source: str) -> dict:
     """Counts each kind of line of a source's complete partitions, independently."""
-    counts = Counter()
+    counts: Counter[str] = Counter()
     accepted = []  # (ds, record, line) of lines that pass JSON, required-field and timestamp checks
     for ds, line in complete_lines(raw_root, source):
         record = parse_object(line)
@@ -128,7 +130,7 @@ def classify(raw_root: Path, source: str) -> dict:
 
 def in_event_window(ds: str, event_at: dt.datetime) -> bool:
     landing = dt.date.fromisoformat(ds)
-    end_of_ds = dt.datetime.combine(landing + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    end_of_ds = dt.datetime.combine(landing + dt.timedelta(days=1), dt.time(), dt.UTC)
     return event_at.date() >= landing - dt.timedelta(days=3) and event_at <= end_of_ds + dt.timedelta(minutes=10)
 
 
@@ -215,9 +217,7 @@ def test_default_empty_partition_has_success_and_no_part_file(sample):
 def test_count_lines_matches_the_summary_and_a_line_reader(sample):
     raw_root, summary = sample
     counted = glz.count_lines(raw_root)
-    expected = {
-        source: {ds: info["lines"] for ds, info in summary[source].items() if info["complete"]} for source in glz.SOURCES
-    }
+    expected = {source: {ds: info["lines"] for ds, info in summary[source].items() if info["complete"]} for source in glz.SOURCES}
     assert counted == expected
     assert IN_PROGRESS_DS not in counted["events"]
     assert counted["assignments"][EMPTY_DS] == 0
@@ -417,7 +417,7 @@ def test_change_ids_strictly_increase_across_partitions(sample, source):
         if record is not None and isinstance(record.get("change_id"), int):
             change_ids.append(record["change_id"])
     assert len(change_ids) > 10
-    assert all(a < b for a, b in zip(change_ids, change_ids[1:]))
+    assert all(a < b for a, b in itertools.pairwise(change_ids))
 
 
 @pytest.mark.parametrize("source", ["bookings", "users"])

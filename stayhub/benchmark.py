@@ -1,9 +1,9 @@
 """Benchmarks: named scenarios, each timed in its own process, printed as a table.
 
-    python -m scripts.benchmark                      # every scenario
-    python -m scripts.benchmark generate_default     # some of them
-    python -m scripts.benchmark --list
-    python -m scripts.benchmark --write docs/benchmarks.md
+    stayhub benchmark                    # every scenario
+    stayhub benchmark generate_default   # some of them
+    stayhub benchmark --list
+    stayhub benchmark --write docs/benchmarks.md
 
 Each scenario has an untimed setup and a timed run, both in child processes;
 wall time and peak memory (the largest resident set of any process of the
@@ -22,16 +22,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
-from scripts.cumulative_full_scan import user_activity_full_scan_sql
-from scripts.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
-from stayhub import generate as generate_landing_zone
+from stayhub import generate
+from stayhub.cumulative_full_scan import user_activity_full_scan_sql
+from stayhub.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
 
 
 @dataclass(frozen=True)
@@ -58,20 +58,18 @@ def default_sample(workdir: Path) -> Path:
 
 def ensure_default_sample(workdir: Path) -> None:
     if not (default_sample(workdir) / "events").exists():
-        generate_landing_zone.generate(default_sample(workdir), overwrite=True)
+        generate.generate(default_sample(workdir), overwrite=True)
 
 
 def staging_rows(duckdb_path: Path) -> int:
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        tables = connection.sql(
-            "select table_name from information_schema.tables where table_schema = 'staging' and table_type = 'BASE TABLE'"
-        ).fetchall()
+        tables = connection.sql("select table_name from information_schema.tables where table_schema = 'staging' and table_type = 'BASE TABLE'").fetchall()
         return sum(connection.execute(f"select count(*) from staging.{name}").fetchall()[0][0] for (name,) in tables)
 
 
 @scenario("generate_default", "generate the default sample landing zone (60 days, all sources)")
 def run_generate_default(workdir: Path) -> int:
-    summary = generate_landing_zone.generate(default_sample(workdir), overwrite=True)
+    summary = generate.generate(default_sample(workdir), overwrite=True)
     return sum(partition["lines"] for source, per_ds in summary.items() if source != "injected" for partition in per_ds.values())
 
 
@@ -101,7 +99,7 @@ def history_raw_root(workdir: Path) -> Path:
 
 def ensure_history_sample(workdir: Path) -> None:
     if not (history_raw_root(workdir) / "events").exists():
-        generate_landing_zone.generate(history_raw_root(workdir), start_ds=HISTORY_START, overwrite=True, **HISTORY_SAMPLE)
+        generate.generate(history_raw_root(workdir), start_ds=HISTORY_START, overwrite=True, **HISTORY_SAMPLE)
 
 
 def history_day(length: int) -> str:
@@ -147,9 +145,7 @@ def register_history_scenarios(length: int) -> None:
         return partition_rows(workdir / "history" / f"{daily}.duckdb", day)
 
     SCENARIOS[daily] = Scenario(f"one daily run (ds {day}) on {length - 1} days of history, 3k events/day", run_daily, setup_daily)
-    SCENARIOS[f"full_refresh_history_{length}"] = Scenario(
-        f"the same day rebuilt by --full-refresh of all {length} days", run_full_refresh, setup_daily
-    )
+    SCENARIOS[f"full_refresh_history_{length}"] = Scenario(f"the same day rebuilt by --full-refresh of all {length} days", run_full_refresh, setup_daily)
 
 
 for _length in HISTORY_LENGTHS:
@@ -310,7 +306,7 @@ def backfill_runner(parallelism: int) -> Callable[[Path, Path, list[str]], None]
         start_ds, end_ds = backfill_range()
         args = ["run", *selection, "--start-ds", start_ds, "--end-ds", end_ds, "--days-per-chunk", str(BACKFILL_CHUNK_DAYS)]
         args += ["--parallelism", str(parallelism), "--raw-root", str(history_raw_root(workdir)), "--duckdb-path", str(duckdb_path)]
-        subprocess.run([sys.executable, "-m", "scripts.backfill", *args], cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "stayhub", "backfill", *args], cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
 
     return run_way
 
@@ -344,7 +340,7 @@ def run_in_child(phase: str, name: str, workdir: Path) -> dict:
     result_file = workdir / f".{name}.{phase}.json"
     started = time.perf_counter()
     child = subprocess.Popen(
-        [sys.executable, "-m", "scripts.benchmark", "--child", phase, name, "--workdir", str(workdir), "--result-file", str(result_file)],
+        [sys.executable, "-m", "stayhub", "benchmark", "--child", phase, name, "--workdir", str(workdir), "--result-file", str(result_file)],
         cwd=PROJECT_ROOT,
     )
     _, status, usage = os.wait4(child.pid, 0)
@@ -362,9 +358,7 @@ def format_table(results: dict[str, dict]) -> str:
         "|---|---:|---:|---:|---|",
     ]
     for name, result in results.items():
-        lines.append(
-            f"| {name} | {result['seconds']:.1f} | {result['peak_mib']:.0f} | {result['rows']:,} | {SCENARIOS[name].description} |"
-        )
+        lines.append(f"| {name} | {result['seconds']:.1f} | {result['peak_mib']:.0f} | {result['rows']:,} | {SCENARIOS[name].description} |")
     ratios = [(a, b) for a, b in RATIOS if a in results and b in results]
     if ratios:
         lines += ["", "| ratio | wall time |", "|---|---:|"]
@@ -373,7 +367,7 @@ def format_table(results: dict[str, dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="stayhub benchmark", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
     parser.add_argument("--workdir", type=Path, help="work folder shared by the scenarios (default: a temporary one)")
@@ -388,7 +382,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child:
         phase, name = args.child
-        rows = SCENARIOS[name].setup(args.workdir) if phase == "setup" else SCENARIOS[name].run(args.workdir)
+        rows = 0
+        if phase == "setup":
+            SCENARIOS[name].setup(args.workdir)
+        else:
+            rows = SCENARIOS[name].run(args.workdir)
         args.result_file.write_text(json.dumps({"rows": rows or 0}))
         return 0
 
@@ -421,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         header = (
             f"# Benchmarks\n\nMeasured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, with `python -m scripts.benchmark --write {args.write}`.\n\n"
+            f"Python {platform.python_version()}, with `stayhub benchmark --write {args.write}`.\n\n"
         )
         args.write.parent.mkdir(parents=True, exist_ok=True)
         args.write.write_text(header + table + "\n")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.backfill.plan import Chunk, Plan, build_plan, split_chunks
-from scripts.backfill.publish import in_days, kept_days, published_days
+from stayhub.backfill.plan import Chunk, Plan, build_plan, split_chunks
+from stayhub.backfill.publish import in_days, kept_days, published_days
 
 
 def node(name, materialized="partitioned", parents=(), **meta):

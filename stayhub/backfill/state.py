@@ -13,10 +13,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from scripts.backfill.plan import Plan
+from stayhub.backfill.plan import Plan
 
 PHASES = ("planned", "building", "built", "compared", "swapped", "failed")
 
@@ -26,7 +26,7 @@ def backfills_root(duckdb_path: Path) -> Path:
 
 
 def new_backfill_id() -> str:
-    return "bf_" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")[:-3]
+    return "bf_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")[:-3]
 
 
 class BackfillState:
@@ -70,9 +70,7 @@ class BackfillState:
             if not (root / backfill_id / "state.json").exists():
                 raise SystemExit(f"No backfill {backfill_id} under {root}.")
             return cls.load(root / backfill_id)
-        unfinished = [
-            cls.load(folder) for folder in sorted(root.glob("bf_*")) if (folder / "state.json").exists()
-        ]
+        unfinished = [cls.load(folder) for folder in sorted(root.glob("bf_*")) if (folder / "state.json").exists()]
         unfinished = [state for state in unfinished if state.phase != "swapped"]
         if not unfinished:
             raise SystemExit(f"No unfinished backfill under {root} to resume.")
@@ -129,4 +127,4 @@ class BackfillState:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -140,10 +140,7 @@ def _metric_sql(metric: Metric) -> list[str]:
     if "rolling_sum" in aggregations:
         recent = [f"coalesce(sum(case when d.ds = grid.ds - {age} then d.{name}__sum end), 0)" for age in range(WIDTH)]
         sql.append(f"[{', '.join(recent)}] as {name}_recent")
-        sql += [
-            f"coalesce(sum(case when d.ds > grid.ds - {days} then d.{name}__sum end), 0) as m_{name}_l{days}"
-            for days in ROLLING_DAYS
-        ]
+        sql += [f"coalesce(sum(case when d.ds > grid.ds - {days} then d.{name}__sum end), 0) as m_{name}_l{days}" for days in ROLLING_DAYS]
     return sql
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.backfill.plan import Chunk, Model, Plan
-from scripts.warehouse import ds_range, ds_shift
+from stayhub.backfill.plan import Chunk, Model, Plan
+from stayhub.warehouse import ds_range, ds_shift
 
 LEDGER = "audit.partition_ledger"
 INPUTS = "audit.partition_inputs"
@@ -151,15 +151,11 @@ def _copy_ledger_and_checks(connection, source_catalog: str, target_catalog: str
     """Moves the ledger rows, their lineage and the check results of `model` for `days`, as written by the runs `run_ids`."""
     runs = ", ".join(f"'{run_id}'" for run_id in run_ids)
     connection.execute(f"delete from {LEDGER} where model_name = '{model}' and {in_days(days)}")
-    connection.execute(
-        f"insert into {LEDGER} by name select * from {source_catalog}.{LEDGER} where model_name = '{model}' and {in_days(days)}"
-    )
+    connection.execute(f"insert into {LEDGER} by name select * from {source_catalog}.{LEDGER} where model_name = '{model}' and {in_days(days)}")
     if table_exists(connection, INPUTS, catalog=target_catalog):
         connection.execute(f"delete from {INPUTS} where model_name = '{model}' and {in_days(days)}")
     if table_exists(connection, INPUTS, catalog=source_catalog):
-        connection.execute(
-            f"insert into {INPUTS} by name select * from {source_catalog}.{INPUTS} where model_name = '{model}' and {in_days(days)}"
-        )
+        connection.execute(f"insert into {INPUTS} by name select * from {source_catalog}.{INPUTS} where model_name = '{model}' and {in_days(days)}")
     connection.execute(
         f"insert into {CHECK_RESULTS} by name select * from {source_catalog}.{CHECK_RESULTS} "
         f"where model_name = '{model}' and {in_days(days)} and run_id in ({runs})"
@@ -215,16 +211,10 @@ def sanity_problems(build_db: Path, plan: Plan, run_ids: list[str]) -> list[str]
             if not_built:
                 problems.append(f"{model.name}: {len(not_built)} partition(s) not built by this backfill, first {not_built[0]}")
                 continue
-            actual = dict(
-                connection.execute(
-                    f"select cast(ds as varchar), count(*) from {model.relation} where {in_days(days)} group by 1"
-                ).fetchall()
-            )
+            actual = dict(connection.execute(f"select cast(ds as varchar), count(*) from {model.relation} where {in_days(days)} group by 1").fetchall())
             mismatched = [day for day in days if actual.get(day, 0) != built[day]]
             if mismatched:
-                problems.append(
-                    f"{model.name}: rows of ds={mismatched[0]} ({actual.get(mismatched[0], 0)}) differ from its ledger ({built[mismatched[0]]})"
-                )
+                problems.append(f"{model.name}: rows of ds={mismatched[0]} ({actual.get(mismatched[0], 0)}) differ from its ledger ({built[mismatched[0]]})")
         failed = connection.execute(
             f"select model_name, cast(ds as varchar), check_name from {CHECK_RESULTS} where status = 'fail' and run_id in ({runs}) order by all"
         ).fetchall()
@@ -267,13 +257,13 @@ def _partition_profile(connection, catalog: str, model: Model, days: list[str]) 
             "order by ordinal_position",
             [catalog, *model.relation.split(".")],
         ).fetchall()
-        if name.startswith("m_") and kind in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "REAL")
-        or name.startswith("m_") and kind.startswith("DECIMAL")
+        if name.startswith("m_")
+        and kind in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT", "REAL")
+        or name.startswith("m_")
+        and kind.startswith("DECIMAL")
     ]
     sums = "".join(f", cast(sum({column}) as double)" for column in columns)
-    rows = connection.execute(
-        f"select cast(ds as varchar), count(*), sum(hash(t)){sums} from {relation} as t where {in_days(days)} group by 1"
-    ).fetchall()
+    rows = connection.execute(f"select cast(ds as varchar), count(*), sum(hash(t)){sums} from {relation} as t where {in_days(days)} group by 1").fetchall()
     return {row[0]: row[1:] for row in rows}, columns
 
 
@@ -297,8 +287,8 @@ def compare_with_production(production_db: Path, build_db: Path, plan: Plan) -> 
                 diff = PartitionDiff(day, None if before is None else before[0], after[0])
                 if before is not None:
                     diff.content_changed = before[0] != after[0] or before[1] != after[1]
-                    before_sums = dict(zip(existing_columns, before[2:]))
-                    for column, value in zip(columns, after[2:]):
+                    before_sums = dict(zip(existing_columns, before[2:], strict=True))
+                    for column, value in zip(columns, after[2:], strict=True):
                         if before_sums.get(column) != value:
                             diff.measures[column] = (before_sums.get(column), value)
                 partitions.append(diff)
@@ -338,16 +328,22 @@ def diff_report(backfill_id: str, diffs: list[ModelDiff], limit: int | None = No
         existing = [p for p in diff.partitions if p.production_rows is not None]
         lines.append(
             f"| {diff.model} | {len(diff.partitions)} | {len(diff.new)} | {len(diff.changed)} | {len(existing) - len(diff.changed)} "
-            f"| {sum(p.production_rows for p in existing):,} | {sum(p.backfill_rows for p in diff.partitions):,} |"
+            f"| {sum(p.production_rows or 0 for p in existing):,} | {sum(p.backfill_rows for p in diff.partitions):,} |"
         )
     changed = [diff for diff in diffs if diff.changed]
     if not changed:
         lines += ["", "No existing partition changes."]
     for diff in changed:
-        lines += ["", f"## {diff.model}: changed partitions", "", "| ds | rows: production → backfill | Δ rows | measures (sum): production → backfill |", "|---|---|---:|---|"]
+        lines += [
+            "",
+            f"## {diff.model}: changed partitions",
+            "",
+            "| ds | rows: production → backfill | Δ rows | measures (sum): production → backfill |",
+            "|---|---|---:|---|",
+        ]
         shown = diff.changed if limit is None else diff.changed[:limit]
         for partition in shown:
-            delta = partition.backfill_rows - partition.production_rows
+            delta = partition.backfill_rows - (partition.production_rows or 0)  # a changed partition exists in production
             measures = "; ".join(f"{name} {_number(old)} → {_number(new)}" for name, (old, new) in partition.measures.items()) or "same sums, other values"
             lines.append(f"| {partition.ds} | {partition.production_rows:,} → {partition.backfill_rows:,} | {delta:+,} | {measures} |")
         if len(shown) < len(diff.changed):
@@ -383,11 +379,10 @@ def _ledger_versions(connection, plan: Plan, catalog: str | None = None) -> dict
         if not days:
             continue
         rows = connection.execute(
-            f"select cast(ds as varchar), run_id, cast(published_at as varchar), row_count, fingerprint from {table} "
-            f"where model_name = ? and {in_days(days)}",
+            f"select cast(ds as varchar), run_id, cast(published_at as varchar), row_count, fingerprint from {table} where model_name = ? and {in_days(days)}",
             [model.name],
         ).fetchall()
-        versions[model.name] = {ds: dict(zip(VERSION_COLUMNS, rest)) for ds, *rest in rows}
+        versions[model.name] = {ds: dict(zip(VERSION_COLUMNS, rest, strict=True)) for ds, *rest in rows}
     return versions
 
 
@@ -432,13 +427,10 @@ def swap_into_production(
             _replace_partitions(connection, model.relation, f"build.{model.relation}", days, create_from=None if exists else f"build.{model.relation}")
             _copy_ledger_and_checks(connection, "build", catalog, model.name, days, run_ids)
             connection.execute(
-                f"update {LEDGER} set run_id = ?, published_by = 'backfill', published_at = current_timestamp "
-                f"where model_name = ? and {in_days(days)}",
+                f"update {LEDGER} set run_id = ?, published_by = 'backfill', published_at = current_timestamp where model_name = ? and {in_days(days)}",
                 [backfill_id, model.name],
             )
-            published[model.name] = connection.execute(
-                f"select count(*) from {model.relation} where {in_days(days)}"
-            ).fetchone()[0]
+            published[model.name] = connection.execute(f"select count(*) from {model.relation} where {in_days(days)}").fetchone()[0]
         # The partitions built on what this swap publishes record the version it publishes.
         runs = ", ".join(f"'{run_id}'" for run_id in run_ids) or "''"
         if table_exists(connection, INPUTS, catalog=catalog):

@@ -14,7 +14,7 @@ fct_page_views ds=2025-01-04 republished at ... after it"), or when it is
 built on a stale partition, however far upstream ("built on stale
 cum_user_activity ds=2025-01-03"); current otherwise.
 
-    python -m scripts.ledger [--models a,b] [--start-ds D --end-ds D] [--all] [--raw-root PATH] [--duckdb-path PATH]
+    stayhub ledger [--models a,b] [--start-ds D --end-ds D] [--all] [--raw-root PATH] [--duckdb-path PATH]
 
 Without --start-ds/--end-ds it lists every ds landed in every source, and
 before the first of them the partitions the ledger holds: facts and the
@@ -32,8 +32,8 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.backfill.plan import project_vars
-from scripts.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_range, raw_root_from_env, run_dbt
+from stayhub.backfill.plan import project_vars
+from stayhub.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_range, raw_root_from_env, run_dbt
 
 STATES = ("missing", "stale", "current")
 DEFINITION_CHANGED = "its definition changed"
@@ -280,7 +280,7 @@ def ranges(days: list[str]) -> list[tuple[str, str]]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="stayhub ledger", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", help="comma-separated partitioned models (default: every one)")
     parser.add_argument("--start-ds", help="first ds (default: the first ds landed in every source)")
     parser.add_argument("--end-ds", help="last ds (default: the last ds landed in every source)")
@@ -326,7 +326,7 @@ def report(statuses: list[PartitionStatus], show_current: bool, whole_range: boo
         by_model.setdefault(status.model, {state: [] for state in STATES})[status.state].append(status.ds)
         model_statuses.setdefault(status.model, []).append(status)
     shown_states = STATES if show_current else STATES[:2]
-    for model, days in by_model.items():
+    for model in by_model:
         entries = [run for run in _runs(model_statuses[model]) if run[0] in shown_states]
         for index, (state, first, last, reason) in enumerate(entries):
             span = first if first == last else f"{first} .. {last}"
@@ -334,15 +334,12 @@ def report(statuses: list[PartitionStatus], show_current: bool, whole_range: boo
             why = f": {reason}" if reason else ""
             lines.append(f"  {model if index == 0 else '':<28} {state:<8} {span}  ({count} partition{'s' if count > 1 else ''}){why}")
     totals = {state: sum(len(days[state]) for days in by_model.values()) for state in STATES}
-    lines.append(
-        f"Total: {totals['missing']} missing, {totals['stale']} stale, {totals['current']} current "
-        f"partition(s) of {len(by_model)} model(s)."
-    )
+    lines.append(f"Total: {totals['missing']} missing, {totals['stale']} stale, {totals['current']} current partition(s) of {len(by_model)} model(s).")
     to_rebuild = [status.ds for status in statuses if status.state != "current"]
     if to_rebuild:
         lines.append("Rebuild them with:")
         dates = "" if whole_range else f" --start-ds {min(to_rebuild)} --end-ds {max(to_rebuild)}"
-        lines.append(f"  python -m scripts.backfill run --stale{dates}")
+        lines.append(f"  stayhub backfill run --stale{dates}")
     else:
         lines.append("Nothing to rebuild.")
     return lines

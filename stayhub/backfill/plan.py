@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from scripts.warehouse import PROJECT_ROOT, ds_range, ds_shift, run_dbt
+from stayhub.warehouse import PROJECT_ROOT, ds_range, ds_shift, run_dbt
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,19 @@ def selection_args(select: str) -> list[str]:
 def select_models(select: str, job_vars: dict, raw_root: Path, duckdb_path: Path, target_path: Path) -> tuple[set[str], dict]:
     """The unique_ids of the job's models, and dbt's manifest (for the whole graph)."""
     result = run_dbt(
-        ["--quiet", "ls", *selection_args(select), "--resource-type", "model", "--output", "json", "--output-keys", "unique_id", "--vars", json.dumps(job_vars)],
+        [
+            "--quiet",
+            "ls",
+            *selection_args(select),
+            "--resource-type",
+            "model",
+            "--output",
+            "json",
+            "--output-keys",
+            "unique_id",
+            "--vars",
+            json.dumps(job_vars),
+        ],
         raw_root,
         duckdb_path,
         target_path=target_path,
@@ -163,8 +175,7 @@ def build_plan(
             views[unique_id] = node
     if not models:
         raise SystemExit(
-            f"The job --select {select!r} has no partitioned model to backfill "
-            f"(it selects {', '.join(sorted(nodes[uid]['name'] for uid in selected))})."
+            f"The job --select {select!r} has no partitioned model to backfill (it selects {', '.join(sorted(nodes[uid]['name'] for uid in selected))})."
         )
     by_id = {model.unique_id: model for model in models.values()}
 

@@ -1,11 +1,11 @@
-"""Which partitions the partition ledger calls stale because of their inputs (scripts/ledger.py), on
+"""Which partitions the partition ledger calls stale because of their inputs (stayhub/ledger.py), on
 hand-made ledger rows: the rule the on-run-end report applies in SQL too."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from scripts.ledger import Version, input_changed, stale_by_inputs
+from stayhub.ledger import Version, input_changed, stale_by_inputs
 
 EARLY, BUILT, LATER = datetime(2025, 1, 6, 1), datetime(2025, 1, 6, 2), datetime(2025, 1, 7, 3)
 

@@ -1,7 +1,7 @@
 """The main job: land a sample (unless one is there), build the whole
 warehouse over every landed ds in one range run, and say what was built.
 
-    python -m scripts.build_warehouse [--regenerate] [--raw-root PATH] [--duckdb-path PATH] [--pii-key-file PATH]
+    stayhub build [--regenerate] [--raw-root PATH] [--duckdb-path PATH] [--pii-key-file PATH]
 
 Emails are hashed with the key in $WAREHOUSE_PII_KEY_FILE (or --pii-key-file). Without one, a
 sample this job lands itself gets a random sample key, sample-pii.key beside the warehouse
@@ -20,10 +20,11 @@ from pathlib import Path
 
 import duckdb
 
-from scripts.warehouse import (
+from stayhub import generate
+from stayhub.warehouse import (
     LANDING_SOURCES,
-    PROJECT_ROOT,
     PII_KEY_ENV,
+    PROJECT_ROOT,
     SAMPLE_PII_KEY_NAME,
     DbtError,
     dbt_vars,
@@ -33,11 +34,10 @@ from scripts.warehouse import (
     run_dbt,
     write_sample_pii_key,
 )
-from stayhub import generate as generate_landing_zone
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="stayhub build", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
     parser.add_argument(
         "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
@@ -89,29 +89,24 @@ def summarise(duckdb_path: Path) -> str:
     """Every relation built, with its rows, and the landing accounting."""
     lines = []
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        relations = connection.sql(
-            "select table_schema, table_name, table_type from information_schema.tables order by table_schema, table_name"
-        ).fetchall()
+        relations = connection.sql("select table_schema, table_name, table_type from information_schema.tables order by table_schema, table_name").fetchall()
         lines.append(f"{'relation':<52} {'type':<6} {'rows':>12}")
         for schema, name, kind in relations:
             rows = connection.execute(f'select count(*) from "{schema}"."{name}"').fetchall()[0][0]
             lines.append(f"{schema + '.' + name:<52} {'view' if kind == 'VIEW' else 'table':<6} {rows:>12,}")
         lines.append("")
         lines.append("Landing lines, all partitions:")
-        lines.append(
-            f"{'source':<12} {'read':>10} {'staged':>10} {'duplicate':>10} {'rejected':>10}"
-            f" {'files not read':>15}"
-        )
+        lines.append(f"{'source':<12} {'read':>10} {'staged':>10} {'duplicate':>10} {'rejected':>10} {'files not read':>15}")
         for source, read, staged, duplicate, rejected, not_read in connection.sql(
             "select source_name, sum(lines_read), sum(lines_staged), sum(lines_duplicate), sum(lines_rejected), "
             "sum(unexpected_files + unreadable_files) "
-            "from base.base_landing__line_accounting group by all order by all"
+            "from staging.stg_landing__line_accounting group by all order by all"
         ).fetchall():
             lines.append(f"{source:<12} {read:>10,} {staged:>10,} {duplicate:>10,} {rejected:>10,} {not_read:>15,}")
         lines.append("")
         lines.append("Rejected lines by reason:")
         for source, reason, count in connection.sql(
-            "select source_name, reject_reason, count(*) from base.base_landing__rejects group by all order by all"
+            "select source_name, reject_reason, count(*) from staging.stg_landing__rejects group by all order by all"
         ).fetchall():
             lines.append(f"  {source:<12} {reason:<40} {count:>8,}")
     return "\n".join(lines)
@@ -123,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     sample_key = args.duckdb_path.parent / SAMPLE_PII_KEY_NAME
     if args.regenerate or not has_landing_data(args.raw_root):
         print(f"Generating the default sample landing zone in {args.raw_root} ...", flush=True)
-        generate_landing_zone.main(["--raw-root", str(args.raw_root), "--overwrite"])
+        generate.main(["--raw-root", str(args.raw_root), "--overwrite"])
         if args.pii_key_file is None:
             write_sample_pii_key(sample_key)
     pii_key_file = args.pii_key_file
@@ -153,9 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Done in {time.monotonic() - started:.0f} s. Where to look:")
     print(f"  warehouse      {args.duckdb_path}  (duckdb {args.duckdb_path} -readonly, or Python's duckdb.connect)")
-    print("  rejects        base.base_landing__rejects (every unusable line or unread file, with its reason)")
-    print("  data quality   base.base_landing__data_quality_issues (bad optional values set to null)")
-    print("  accounting     base.base_landing__line_accounting (lines read = staged + duplicate + rejected)")
+    print("  rejects        staging.stg_landing__rejects (every unusable line or unread file, with its reason)")
+    print("  data quality   staging.stg_landing__data_quality_issues (bad optional values set to null)")
+    print("  accounting     staging.stg_landing__line_accounting (lines read = staged + duplicate + rejected)")
     print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")
     next_ds = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
     print(f"  next day       once ds={next_ds} has landed in every source:")

@@ -126,9 +126,7 @@ def landed_partitions(raw_root: Path | str) -> dict[str, set[str]]:
     landed: dict[str, set[str]] = {}
     for source in LANDING_SOURCES:
         landed[source] = {
-            marker.parent.name[len("ds=") :]
-            for marker in (root / source).glob("ds=*/_SUCCESS")
-            if re.fullmatch(r"ds=\d{4}-\d{2}-\d{2}", marker.parent.name)
+            marker.parent.name[len("ds=") :] for marker in (root / source).glob("ds=*/_SUCCESS") if re.fullmatch(r"ds=\d{4}-\d{2}-\d{2}", marker.parent.name)
         }
     return landed
 

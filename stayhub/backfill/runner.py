@@ -22,11 +22,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
-from scripts.backfill import publish
-from scripts.backfill.plan import Chunk, Level, Plan, describe
-from scripts.backfill.state import BackfillState, now
-from scripts.ledger import stale_by_inputs_in
-from scripts.warehouse import DbtError, ds_shift, run_dbt
+from stayhub.backfill import publish
+from stayhub.backfill.plan import Chunk, Level, Plan, describe
+from stayhub.backfill.state import BackfillState, now
+from stayhub.ledger import stale_by_inputs_in
+from stayhub.warehouse import DbtError, ds_shift, run_dbt
 
 
 class BackfillFailed(RuntimeError):
@@ -130,12 +130,12 @@ class Runner:
     def finish_task(self, task: str, invocation_id: str, rows: int, what: str) -> None:
         with self.state_lock:
             self.state.record_task(task, status="done", invocation_id=invocation_id, rows=rows, finished_at=now())
+        assert self.progress is not None, "execute() sets the progress before any task runs"
         self.progress.advance(rows, what)
 
     def chunk_rows(self, database: Path, models: list[str], chunk: Chunk) -> int:
         return sum(
-            publish.partition_rows(database, self.plan.models[name].relation, publish.kept_days(self.plan, self.plan.models[name], chunk))
-            for name in models
+            publish.partition_rows(database, self.plan.models[name].relation, publish.kept_days(self.plan, self.plan.models[name], chunk)) for name in models
         )
 
     # --- levels -----------------------------------------------------------------
@@ -153,7 +153,9 @@ class Runner:
             if self.state.task_done(task):
                 continue
             invocation_id = self.run_chunk(task, level.sequential, level.views, chunk.start_ds, chunk.end_ds, self.state.build_db)
-            self.finish_task(task, invocation_id, self.chunk_rows(self.state.build_db, level.sequential, chunk), f"level {level.index}, chunk {chunk.label} (in order)")
+            self.finish_task(
+                task, invocation_id, self.chunk_rows(self.state.build_db, level.sequential, chunk), f"level {level.index}, chunk {chunk.label} (in order)"
+            )
 
     def run_level(self, level: Level) -> None:
         if level.index in self.state.data["merged_levels"]:
@@ -211,7 +213,7 @@ class Runner:
         if len(moved) > 20:
             lines.append(f"  ... {len(moved) - 20} more in {self.state.folder / 'diff.md'}")
         lines.append(
-            "Rebuild them from production as it is now: python -m scripts.backfill resume "
+            "Rebuild them from production as it is now: stayhub backfill resume "
             f"{self.state.backfill_id} --rebuild (the same job, built again from a new copy of production, compared and swapped)."
         )
         return "\n".join(lines)
@@ -250,7 +252,7 @@ class Runner:
             except BackfillFailed as error:
                 state.set_phase("failed", str(error))
                 self.say(f"\nBackfill {state.backfill_id} failed; production is unchanged.\n{error}")
-                self.say(f"Fix the cause, then resume it with: python -m scripts.backfill resume {state.backfill_id}")
+                self.say(f"Fix the cause, then resume it with: stayhub backfill resume {state.backfill_id}")
                 return 1
             built = time.monotonic()
 
@@ -266,7 +268,7 @@ class Runner:
                 self.say(
                     f"\nBackfill {state.backfill_id} has no record of the production partitions its build started from "
                     "(it was built by an older runner), so it cannot tell whether production published newer ones since. "
-                    f"Nothing was swapped. Build it again: python -m scripts.backfill resume {state.backfill_id} --rebuild"
+                    f"Nothing was swapped. Build it again: stayhub backfill resume {state.backfill_id} --rebuild"
                 )
                 return 1
             diffs = publish.compare_with_production(self.production, state.build_db, plan)
@@ -281,7 +283,7 @@ class Runner:
                 self.say(self.moved_message(moved))
                 return 1
             if not swap:
-                self.say(f"Checks passed; not swapped (--no-swap). Swap with: python -m scripts.backfill resume {state.backfill_id}")
+                self.say(f"Checks passed; not swapped (--no-swap). Swap with: stayhub backfill resume {state.backfill_id}")
                 return 0
 
             try:
@@ -330,6 +332,6 @@ class Runner:
             lines.append(
                 f"{sum(len(days) for days in stale.values())} partition(s) are built on partitions that changed since and are stale now: "
                 + ", ".join(f"{model} {len(days)} ({days[0]}{' .. ' + days[-1] if len(days) > 1 else ''})" for model, days in stale.items())
-                + ". List them: python -m scripts.ledger; rebuild them: python -m scripts.backfill run --stale"
+                + ". List them: stayhub ledger; rebuild them: stayhub backfill run --stale"
             )
         return "\n".join(lines)

@@ -1,15 +1,15 @@
 """Backfill runner: rebuild a range of ds for a dbt selection, in chunks, away
 from production, check it, compare it with production, then swap it in.
 
-    python -m scripts.backfill run --select fct_page_views+ --start-ds 2025-01-01 --end-ds 2025-01-31 \\
+    stayhub backfill run --select fct_page_views+ --start-ds 2025-01-01 --end-ds 2025-01-31 \\
         --days-per-chunk 7 --parallelism 2 [--dry-run] [--no-swap] [--vars '{lookback_days: 3}']
-    python -m scripts.backfill run --stale [--select ...] [--start-ds ... --end-ds ...] [--dry-run]
-    python -m scripts.backfill resume [BACKFILL_ID] [--no-swap] [--rebuild]
-    python -m scripts.backfill list
+    stayhub backfill run --stale [--select ...] [--start-ds ... --end-ds ...] [--dry-run]
+    stayhub backfill resume [BACKFILL_ID] [--no-swap] [--rebuild]
+    stayhub backfill list
 
 `run --stale` rebuilds exactly the partitions the partition ledger lists as
 missing, built by an older definition of their model, or built on input
-partitions republished since (python -m scripts.ledger lists them and why). A
+partitions republished since (stayhub ledger lists them and why). A
 killed backfill resumes with `resume`, with its original selection, dates and
 vars, from the first chunk not done. A backfill refuses to swap over partitions
 production republished after its build started; `resume --rebuild` builds the
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import yaml
 
-from scripts.backfill import publish
-from scripts.backfill.plan import Plan, build_plan, describe, project_vars, select_models
-from scripts.backfill.runner import Runner
-from scripts.backfill.state import BackfillState, backfills_root
-from scripts.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_partitions, landed_range, raw_root_from_env
+from stayhub.backfill import publish
+from stayhub.backfill.plan import Plan, build_plan, describe, project_vars, select_models
+from stayhub.backfill.runner import Runner
+from stayhub.backfill.state import BackfillState, backfills_root
+from stayhub.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_partitions, landed_range, raw_root_from_env
 
 
 def iso_date(text: str) -> str:
@@ -59,7 +59,7 @@ def job_vars(text: str | None) -> dict:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m scripts.backfill", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="stayhub backfill", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
     common.add_argument(
@@ -67,7 +67,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", parents=[common], help="plan and run a new backfill")
+    run = commands.add_parser("run", parents=[common], help="plan and run a new backfill", description="Plan and run a new backfill.")
     run.add_argument("--select", help="dbt selection of the job, e.g. 'fct_page_views+' (default with --stale: every model)")
     run.add_argument("--selector", help="a YAML selector of selectors.yml as the job, instead of --select")
     run.add_argument("--start-ds", type=iso_date, help="first ds, YYYY-MM-DD")
@@ -79,14 +79,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--dry-run", action="store_true", help="explain what the backfill would touch and stop")
     run.add_argument("--no-swap", action="store_true", help="stop after the checks and the comparison; `resume` swaps")
 
-    resume = commands.add_parser("resume", parents=[common], help="go on with a killed, failed or unswapped backfill")
+    resume = commands.add_parser(
+        "resume", parents=[common], help="go on with a killed, failed or unswapped backfill", description="Go on with a killed, failed or unswapped backfill."
+    )
     resume.add_argument("backfill_id", nargs="?", help="default: the latest backfill not swapped")
     resume.add_argument("--no-swap", action="store_true", help="stop after the checks and the comparison")
     resume.add_argument(
         "--rebuild", action="store_true", help="drop the build and build the same job again from a new copy of production (after production moved)"
     )
 
-    commands.add_parser("list", parents=[common], help="every backfill of this warehouse and its state")
+    commands.add_parser(
+        "list", parents=[common], help="every backfill of this warehouse and its state", description="Every backfill of this warehouse and its state."
+    )
     args = parser.parse_args(argv)
     if args.command == "run":
         if args.select and args.selector:
@@ -110,7 +114,7 @@ def stale_job(args: argparse.Namespace, target: Path) -> tuple[str, str, str, di
     before the range with it, so its stale partitions there are rebuilt too:
     left stale, every partition built on them would stay stale.
     """
-    from scripts.ledger import current_fingerprints, partition_status
+    from stayhub.ledger import current_fingerprints, partition_status
 
     landed_first, landed_last = landed_range(args.raw_root)
     start_ds, end_ds = (args.start_ds, args.end_ds) if args.start_ds else (landed_first, landed_last)
@@ -120,10 +124,7 @@ def stale_job(args: argparse.Namespace, target: Path) -> tuple[str, str, str, di
     nodes = manifest["nodes"]
     partitioned = {nodes[uid]["name"]: uid for uid in selected if nodes[uid]["config"]["materialized"] == "partitioned"}
     lookback_days = int(args.vars.get("lookback_days", project_vars().get("lookback_days", 0)))
-    lookback = {
-        name: lookback_days if (nodes[uid]["config"].get("meta") or {}).get("rewrites_late_partitions") else 0
-        for name, uid in partitioned.items()
-    }
+    lookback = {name: lookback_days if (nodes[uid]["config"].get("meta") or {}).get("rewrites_late_partitions") else 0 for name, uid in partitioned.items()}
     fingerprints = current_fingerprints(args.raw_root, args.duckdb_path, target_path=target)
     publish_days: dict[str, list[str]] = {}
     statuses = partition_status(args.duckdb_path, fingerprints, ds_shift(floor, -max(lookback.values(), default=0)), end_ds, models=sorted(partitioned))
@@ -150,9 +151,7 @@ def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str
             for model in plan.models.values():
                 days = publish.published_days(plan, model)
                 if days and publish.table_exists(connection, model.relation):
-                    existing[model.name] = connection.execute(
-                        f"select count(distinct ds) from {model.relation} where {publish.in_days(days)}"
-                    ).fetchone()[0]
+                    existing[model.name] = connection.execute(f"select count(distinct ds) from {model.relation} where {publish.in_days(days)}").fetchone()[0]
     for model in plan.models.values():
         days = publish.published_days(plan, model)
         lines.append(
@@ -161,9 +160,7 @@ def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str
         )
     lines.append("Downstream models outside the job, whose partitions will predate it: " + (", ".join(plan.downstream) or "none"))
     lines.append("Rows it expects to read (upstream outside the job, in the range plus the days its models look back):")
-    job_ids = {model.unique_id for model in plan.models.values()} | {
-        uid for uid, node in manifest["nodes"].items() if node["name"] in plan.view_relations
-    }
+    job_ids = {model.unique_id for model in plan.models.values()} | {uid for uid, node in manifest["nodes"].items() if node["name"] in plan.view_relations}
     reads: dict[str, str] = {}
     landed = landed_partitions(raw_root)
     for model in plan.models.values():

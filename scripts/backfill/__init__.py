@@ -1,1 +1,0 @@
-"""The backfill runner: python -m scripts.backfill --help."""

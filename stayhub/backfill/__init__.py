@@ -1,0 +1,1 @@
+"""The backfill runner: stayhub backfill --help."""
