@@ -60,6 +60,9 @@ def dbt_env(raw_root: Path | str, duckdb_path: Path | str, extra: dict | None = 
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "WAREHOUSE_RAW_ROOT": str(Path(raw_root).resolve()),
             "WAREHOUSE_DUCKDB_PATH": str(Path(duckdb_path).resolve()),
+            # dbt unit tests test the code, not the data: the test command runs them
+            # (tests/integration/test_dbt_unit_tests.py), not every build, as dbt advises for production.
+            "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test",
         }
     )
     env.update(extra or {})
