@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 
-from stayhub.backfill.plan import project_vars
+from stayhub.project import lookback_days_default
 from stayhub.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_range, raw_root_from_env, run_dbt
 
 STATES = ("missing", "stale", "current")
@@ -218,7 +218,7 @@ def landed_statuses(
     lookback_days (the project's var) before the first to the last, those before the first only when the
     ledger holds them (the late partitions facts and the tables built on them rewrite)."""
     first, last = landed_range(raw_root)
-    start = ds_shift(first, -int(project_vars().get("lookback_days", 0)))
+    start = ds_shift(first, -lookback_days_default())
     statuses = partition_status(duckdb_path, fingerprints, start, last, models)
     return first, last, [status for status in statuses if status.ds >= first or status.state != "missing"]
 

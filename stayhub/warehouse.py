@@ -13,9 +13,10 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LANDING_SOURCES = ("assignments", "bookings", "events", "listings", "users")
-DEFAULT_RAW_ROOT = "data/raw"
+from stayhub.project import PROJECT_ROOT, landing_root_default, landing_sources
+
+LANDING_SOURCES = landing_sources()
+DEFAULT_RAW_ROOT = landing_root_default()
 DEFAULT_DUCKDB_PATH = "data/warehouse.duckdb"
 # The file holding the key of the personal-data hash (dbt_plugins/pii_key.py).
 PII_KEY_ENV = "WAREHOUSE_PII_KEY_FILE"

@@ -27,9 +27,10 @@ from pathlib import Path
 import yaml
 
 from stayhub.backfill import publish
-from stayhub.backfill.plan import Plan, build_plan, describe, project_vars, select_models
+from stayhub.backfill.plan import Plan, build_plan, describe, select_models
 from stayhub.backfill.runner import Runner
 from stayhub.backfill.state import BackfillState, backfills_root
+from stayhub.project import lookback_days_default
 from stayhub.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_partitions, landed_range, raw_root_from_env
 
 
@@ -123,7 +124,7 @@ def stale_job(args: argparse.Namespace, target: Path) -> tuple[str, str, str, di
     selected, manifest = select_models(args.select or "fqn:*", args.vars, args.raw_root, args.duckdb_path, target)
     nodes = manifest["nodes"]
     partitioned = {nodes[uid]["name"]: uid for uid in selected if nodes[uid]["config"]["materialized"] == "partitioned"}
-    lookback_days = int(args.vars.get("lookback_days", project_vars().get("lookback_days", 0)))
+    lookback_days = int(args.vars.get("lookback_days", lookback_days_default()))
     lookback = {name: lookback_days if (nodes[uid]["config"].get("meta") or {}).get("rewrites_late_partitions") else 0 for name, uid in partitioned.items()}
     fingerprints = current_fingerprints(args.raw_root, args.duckdb_path, target_path=target)
     publish_days: dict[str, list[str]] = {}

@@ -18,9 +18,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
-
-from stayhub.warehouse import PROJECT_ROOT, ds_range, ds_shift, run_dbt
+from stayhub.project import lookback_days_default
+from stayhub.warehouse import ds_range, ds_shift, run_dbt
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ class Level:
     parallel: list[str] = field(default_factory=list)  # model names whose chunks run in parallel
     sequential: list[str] = field(default_factory=list)  # model names whose chunks run in order
     views: list[str] = field(default_factory=list)  # views of the job the level's models read through
-    warmup_days: int = 0  # days before a parallel chunk that it rebuilds and discards
+    lookback_days: int = 0  # days before a parallel chunk that it rebuilds and discards
 
 
 @dataclass
@@ -95,10 +94,6 @@ def split_chunks(start_ds: str, end_ds: str, days_per_chunk: int) -> list[Chunk]
         Chunk(index, days[offset], days[min(offset + days_per_chunk, len(days)) - 1])
         for index, offset in enumerate(range(0, len(days), days_per_chunk), start=1)
     ]
-
-
-def project_vars() -> dict:
-    return yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text()).get("vars") or {}
 
 
 def _depends_on_past(name: str, value) -> int | bool:
@@ -156,7 +151,7 @@ def build_plan(
     manifest: dict,
 ) -> Plan:
     nodes = manifest["nodes"]
-    lookback_days = int(job_vars.get("lookback_days", project_vars().get("lookback_days", 0)))
+    lookback_days = int(job_vars.get("lookback_days", lookback_days_default()))
     models: dict[str, Model] = {}
     views: dict[str, dict] = {}
     for unique_id in sorted(selected):
@@ -211,7 +206,7 @@ def build_plan(
         item = levels.setdefault(level(model.unique_id), Level(index=level(model.unique_id)))
         (item.sequential if model.sequential else item.parallel).append(model.name)
         if not model.sequential:
-            item.warmup_days = max(item.warmup_days, int(model.depends_on_past))
+            item.lookback_days = max(item.lookback_days, int(model.depends_on_past))
         _, through = job_parents(model.unique_id)
         read_views |= through
         item.views = sorted(set(item.views) | {nodes[view]["name"] for view in through})
@@ -263,8 +258,8 @@ def describe(plan: Plan) -> str:
     lines.append("Levels, each after the one before (a level reads the finished partitions of the levels above it):")
     for level in plan.levels:
         if level.parallel:
-            warmup = f", each chunk also rebuilds the {level.warmup_days} day(s) before it and keeps only its own" if level.warmup_days else ""
-            lines.append(f"  {level.index}. chunks in parallel, in separate databases{warmup}: {', '.join(level.parallel)}")
+            lookback = f", each chunk also rebuilds the {level.lookback_days} day(s) before it and keeps only its own" if level.lookback_days else ""
+            lines.append(f"  {level.index}. chunks in parallel, in separate databases{lookback}: {', '.join(level.parallel)}")
         if level.sequential:
             lines.append(f"  {level.index}. chunks in order (each partition builds on the one before): {', '.join(level.sequential)}")
         if level.views:

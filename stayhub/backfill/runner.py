@@ -143,7 +143,7 @@ class Runner:
     def run_parallel_chunk(self, level: Level, chunk: Chunk) -> None:
         task = parallel_task(level, chunk)
         database = self.state.chunk_db(task)
-        first_ds = max(self.plan.start_ds, ds_shift(chunk.start_ds, -level.warmup_days))
+        first_ds = max(self.plan.start_ds, ds_shift(chunk.start_ds, -level.lookback_days))
         invocation_id = self.run_chunk(task, level.parallel, level.views, first_ds, chunk.end_ds, database)
         self.finish_task(task, invocation_id, self.chunk_rows(database, level.parallel, chunk), f"level {level.index}, chunk {chunk.label}")
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from stayhub.project import landing_root_default
+
 SOURCES = ("events", "bookings", "listings", "users", "assignments")
 SOURCE_SEED = {"events": 1, "bookings": 2, "listings": 3, "users": 4, "assignments": 5}
 
@@ -18,7 +20,7 @@ DEFAULT_DIRTY_RATE = 0.01
 DEFAULT_SEED = 7
 DEFAULT_IN_PROGRESS_DAYS = 1
 DEFAULT_PARTS_PER_PARTITION = 2
-DEFAULT_RAW_ROOT = "data/raw"
+DEFAULT_RAW_ROOT = landing_root_default()
 
 # ---------------------------------------------------------------------------
 # What is injected. A line has exactly one kind; flags are informational.

@@ -26,10 +26,10 @@ import pytest
 
 from stayhub import generate, ledger
 from stayhub.backfill import publish
-from stayhub.backfill.plan import project_vars
 from stayhub.backfill.runner import Progress, task_count
 from stayhub.backfill.state import BackfillState
 from stayhub.generate import write_partition
+from stayhub.project import project_vars
 from stayhub.warehouse import PROJECT_ROOT, dbt_env, dbt_vars, ds_range, ds_shift
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse

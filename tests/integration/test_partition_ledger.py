@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from stayhub import ledger
-from stayhub.backfill.plan import project_vars
 from stayhub.ledger import PartitionStatus, current_fingerprints, partition_status, ranges
+from stayhub.project import project_vars
 from stayhub.warehouse import PROJECT_ROOT, dbt_vars, run_dbt
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse

@@ -54,8 +54,8 @@ def test_levels_wait_for_upstream_and_split_parallel_from_ordered():
         (["fact"], ["snapshot"]),
         (["dimension"], ["cumulative"]),
     ]
-    assert plan.levels[0].warmup_days == 4
-    assert plan.levels[1].warmup_days == 0
+    assert plan.levels[0].lookback_days == 4
+    assert plan.levels[1].lookback_days == 0
     # The view of the job is built with the models that read through it.
     assert plan.levels[1].views == ["clean"]
     assert plan.downstream == ["other"]

@@ -51,3 +51,17 @@ def test_no_sql_spells_the_landing_root_default():
         if "'data/raw'" in path.read_text()
     ]
     assert spelled == []
+
+
+def test_python_reads_the_constants_from_dbt_project():
+    from stayhub import generate, project, warehouse
+
+    assert warehouse.LANDING_SOURCES == tuple(sorted(project_vars_block()["landing_sources"]))
+    assert warehouse.DEFAULT_RAW_ROOT == generate.DEFAULT_RAW_ROOT == project_vars_block()["landing_root_default"]
+    assert project.lookback_days_default() == project_vars_block()["lookback_days"]
+    # The generator writes the sources in its own order (its output depends on it), but writes them all.
+    assert sorted(generate.SOURCES) == sorted(project_vars_block()["landing_sources"])
+
+
+def project_vars_block() -> dict:
+    return project()["vars"]
