@@ -129,7 +129,8 @@
 
 {#-
     What a kind's steps see: name (the metric's), partial (the day's partial column), state (the kind's column),
-    previous (the previous state, `previous_from` ~ state, or null without it), today (`today_from` ~ partial), and the kwargs.
+    previous (the previous state, `previous_from` ~ state, or null without it), today (`today_from` ~ partial), and the kwargs
+    the step passes: ds and width (daily and scan), has_seed and days_since_seed (scan), rolling_days (final).
 -#}
 {% macro _cumulative_fields(metric, kind, previous_from=none, today_from='') %}
     {%- set fields = {'name': metric.name, 'partial': metric.name ~ '__' ~ kind.day.name} -%}
