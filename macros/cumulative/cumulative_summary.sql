@@ -13,9 +13,10 @@
     subject: name of the subject column in the output (id_user)
     inputs: list of {relation, subject: the relation's subject column,
         where: optional SQL filter, counts_as_activity: bool (default true),
-        metrics: [{name, expression, aggregations}]}; aggregations among
-        sum, count, min, max, first_ds, last_ds (the first and last ds on
-        which the metric's sum was not zero), rolling_sum (default [sum])
+        metrics: [{name, expression, aggregations}]}; aggregations among the
+        kinds of _cumulative_aggregations: sum, count, min, max, first_ds,
+        last_ds (the first and last ds on which the metric's sum was not
+        zero), rolling_sum (default [sum])
     rolling_days: the rolling windows, in days (default [7, 28]; at most 62)
 -#}
 {% macro cumulative_summary(subject, inputs, rolling_days=[7, 28]) -%}
@@ -64,34 +65,12 @@
             cast({{ bit_count('activity_mask & ' ~ (2 ** days - 1)) }} as {{ dbt.type_int() }}) as m_active_days_l{{ days }},
             {%- endfor %}
             {%- for metric in metrics %}
-            {%- if 'sum' in metric.aggregations %}
-            cast(m_{{ metric.name }}_lifetime as {{ dbt.type_numeric() }}) as m_{{ metric.name }}_lifetime,
-            {%- endif %}
-            {%- if 'count' in metric.aggregations %}
-            cast(m_{{ metric.name }}_lifetime_count as {{ dbt.type_bigint() }}) as m_{{ metric.name }}_lifetime_count,
-            {%- endif %}
-            {%- if 'min' in metric.aggregations %}
-            m_{{ metric.name }}_min,
-            {%- endif %}
-            {%- if 'max' in metric.aggregations %}
-            m_{{ metric.name }}_max,
-            {%- endif %}
-            {%- if 'first_ds' in metric.aggregations %}
-            {{ metric.name }}_first_ds,
-            {%- endif %}
-            {%- if 'last_ds' in metric.aggregations %}
-            {{ metric.name }}_last_ds,
-            {%- endif %}
-            {%- if 'rolling_sum' in metric.aggregations %}
-            {{ metric.name }}_recent,
-            {%- for days in rolling_days %}
-            {%- set elements = [] %}
-            {%- for position in range(1, days + 1) %}
-                {%- do elements.append('coalesce(' ~ array_element(metric.name ~ '_recent', position) ~ ', 0)') %}
+            {%- for kind in _cumulative_aggregations() if kind.name in metric.aggregations %}
+            {%- set fields = _cumulative_fields(metric, kind, rolling_days=rolling_days) %}
+            {%- for column in kind.final %}
+            {{ _cumulative_step(column, fields) }},
             {%- endfor %}
-            cast({{ elements | join(' + ') }} as {{ dbt.type_numeric() }}) as m_{{ metric.name }}_l{{ days }},
             {%- endfor %}
-            {%- endif %}
             {%- endfor %}
             cast(activity_mask as {{ dbt.type_bigint() }}) as activity_mask
         from states
@@ -101,9 +80,115 @@
 {%- endmacro %}
 
 
+{#-
+    The aggregation kinds, in the order their columns appear; adding a kind is
+    one entry. Each kind names:
+      day: the per-day partial it reads, computed per input and ds (aggregate),
+        then merged across inputs (merge); kinds may share a partial
+      state: the column it keeps in the summary
+      daily: the state on ds from the previous day's state ({previous}) and
+        the day's partial ({today}, the day being {ds})
+      scan: the state on each ds of a range from the seed's state
+        ({previous}) and the window functions over the partials ({today})
+        up to it: `over running` (every day so far), `over by_day` (lag)
+      final: the output columns
+    A step is SQL with those {fields} (see _cumulative_fields) or a macro
+    called with the fields.
+-#}
+{% macro _cumulative_aggregations() %}
+    {%- set numeric, bigint = dbt.type_numeric(), dbt.type_bigint() -%}
+    {%- set day_sum = {'name': 'sum', 'aggregate': 'cast(sum({expression}) as ' ~ numeric ~ ')', 'merge': 'sum', 'type': numeric} -%}
+    {%- set day_count = {'name': 'count', 'aggregate': 'count({expression})', 'merge': 'sum', 'type': bigint} -%}
+    {%- set day_min = {'name': 'min', 'aggregate': 'cast(min({expression}) as ' ~ numeric ~ ')', 'merge': 'min', 'type': numeric} -%}
+    {%- set day_max = {'name': 'max', 'aggregate': 'cast(max({expression}) as ' ~ numeric ~ ')', 'merge': 'max', 'type': numeric} -%}
+    {{ return([
+        {'name': 'sum', 'day': day_sum, 'state': 'm_{name}_lifetime', 'final': ['cast({state} as ' ~ numeric ~ ') as {state}'],
+            'daily': 'coalesce({previous}, 0) + coalesce({today}, 0)',
+            'scan': 'coalesce({previous}, 0) + sum(coalesce({today}, 0)) over running'},
+        {'name': 'count', 'day': day_count, 'state': 'm_{name}_lifetime_count', 'final': ['cast({state} as ' ~ bigint ~ ') as {state}'],
+            'daily': 'coalesce({previous}, 0) + coalesce({today}, 0)',
+            'scan': 'coalesce({previous}, 0) + sum(coalesce({today}, 0)) over running'},
+        {'name': 'min', 'day': day_min, 'state': 'm_{name}_min', 'final': ['{state}'],
+            'daily': 'least({previous}, {today})',
+            'scan': 'least({previous}, min({today}) over running)'},
+        {'name': 'max', 'day': day_max, 'state': 'm_{name}_max', 'final': ['{state}'],
+            'daily': 'greatest({previous}, {today})',
+            'scan': 'greatest({previous}, max({today}) over running)'},
+        {'name': 'first_ds', 'day': day_sum, 'state': '{name}_first_ds', 'final': ['{state}'],
+            'daily': 'coalesce({previous}, case when {today} <> 0 then {ds} end)',
+            'scan': 'coalesce({previous}, min(case when {today} <> 0 then {ds} end) over running)'},
+        {'name': 'last_ds', 'day': day_sum, 'state': '{name}_last_ds', 'final': ['{state}'],
+            'daily': 'case when {today} <> 0 then {ds} else {previous} end',
+            'scan': 'coalesce(max(case when {today} <> 0 then {ds} end) over running, {previous})'},
+        {'name': 'rolling_sum', 'day': day_sum, 'state': '{name}_recent', 'final': ['{state}', _cumulative_rolling_final],
+            'daily': _cumulative_rolling_daily,
+            'scan': _cumulative_rolling_scan},
+    ]) }}
+{% endmacro %}
+
+
+{#-
+    What a kind's steps see: name (the metric's), partial (the day's partial column), state (the kind's column),
+    previous (the previous state, `previous_from` ~ state, or null without it), today (`today_from` ~ partial), and the kwargs
+    the step passes: ds and width (daily and scan), has_seed and days_since_seed (scan), rolling_days (final).
+-#}
+{% macro _cumulative_fields(metric, kind, previous_from=none, today_from='') %}
+    {%- set fields = {'name': metric.name, 'partial': metric.name ~ '__' ~ kind.day.name} -%}
+    {%- do fields.update({'state': kind.state.format(**fields)}) -%}
+    {%- do fields.update({'previous': previous_from ~ fields.state if previous_from else 'null', 'today': today_from ~ fields.partial}) -%}
+    {%- do fields.update(kwargs) -%}
+    {{ return(fields) }}
+{% endmacro %}
+
+
+{#- A step of an aggregation kind, rendered with its fields: a SQL template or a macro. -#}
+{% macro _cumulative_step(step, fields) -%}
+    {{ step.format(**fields) if step is string else step(fields) }}
+{%- endmacro %}
+
+
+{#- rolling_sum, daily: the day's sum, then the previous state's first width - 1 days. -#}
+{% macro _cumulative_rolling_daily(fields) -%}
+    {%- set items = ['cast(coalesce(' ~ fields.today ~ ', 0) as ' ~ dbt.type_numeric() ~ ')'] %}
+    {%- for position in range(1, fields.width) %}
+        {%- do items.append('cast(coalesce(' ~ array_element(fields.previous, position) ~ ', 0) as ' ~ dbt.type_numeric() ~ ')') %}
+    {%- endfor %}
+    {{- array_of(items) -}}
+{%- endmacro %}
+
+
+{#- rolling_sum, scan: each of the last width days from the range's partials, or before the range from the seed's state. -#}
+{% macro _cumulative_rolling_scan(fields) -%}
+    {%- set items = [] %}
+    {%- for position in range(fields.width) %}
+        {%- set from_seed = array_element(fields.previous, '(' ~ position ~ ' - ' ~ fields.days_since_seed ~ ' + 1)') if fields.has_seed else 'null' %}
+        {%- do items.append(
+            'cast(case when ' ~ fields.days_since_seed ~ ' > ' ~ position
+            ~ ' then coalesce(lag(' ~ fields.today ~ ', ' ~ position ~ ') over by_day, 0)'
+            ~ ' else coalesce(' ~ from_seed ~ ', 0) end as ' ~ dbt.type_numeric() ~ ')'
+        ) %}
+    {%- endfor %}
+    {{- array_of(items) -}}
+{%- endmacro %}
+
+
+{#- rolling_sum, final: the sum over each rolling window. -#}
+{% macro _cumulative_rolling_final(fields) -%}
+    {%- set columns = [] %}
+    {%- for days in fields.rolling_days %}
+        {%- set elements = [] %}
+        {%- for position in range(1, days + 1) %}
+            {%- do elements.append('coalesce(' ~ array_element(fields.state, position) ~ ', 0)') %}
+        {%- endfor %}
+        {%- do columns.append('cast(' ~ elements | join(' + ') ~ ' as ' ~ dbt.type_numeric() ~ ') as m_' ~ fields.name ~ '_l' ~ days) %}
+    {%- endfor %}
+    {{- columns | join(',\n') -}}
+{%- endmacro %}
+
+
 {#- The validated metrics of all inputs, each with its input's position; fails naming the bad argument. -#}
 {% macro _cumulative_validate(subject, inputs, rolling_days) %}
-    {%- set allowed = ['sum', 'count', 'min', 'max', 'first_ds', 'last_ds', 'rolling_sum'] -%}
+    {%- set allowed = _cumulative_aggregations() | map(attribute='name') | list -%}
     {%- set identifier = '[a-z_][a-z0-9_]*' -%}
     {%- if not modules.re.fullmatch(identifier, subject) -%}
         {{ exceptions.raise_compiler_error(model.name ~ ": cumulative_summary subject '" ~ subject ~ "' must be a lower-case column name") }}
@@ -163,17 +248,21 @@
 {% endmacro %}
 
 
-{#- Per ds and subject: activity rows and each metric's sum, count, min and max over the inputs. -#}
+{#- Per ds and subject: activity rows and each partial the metrics' kinds read, over the inputs. -#}
 {% macro _cumulative_daily(inputs, metrics, first_ds, last_ds) -%}
+    {#- {partial column: {metric, day}}, each once though several kinds read it -#}
+    {%- set partials = {} -%}
+    {%- for metric in metrics -%}
+        {%- for kind in _cumulative_aggregations() if kind.name in metric.aggregations -%}
+            {%- do partials.setdefault(metric.name ~ '__' ~ kind.day.name, {'metric': metric, 'day': kind.day}) -%}
+        {%- endfor -%}
+    {%- endfor -%}
     select
         ds,
         subject,
-        sum(activity_rows) as activity_rows,
-        {%- for metric in metrics %}
-        sum({{ metric.name }}__sum) as {{ metric.name }}__sum,
-        sum({{ metric.name }}__count) as {{ metric.name }}__count,
-        min({{ metric.name }}__min) as {{ metric.name }}__min,
-        max({{ metric.name }}__max) as {{ metric.name }}__max{{ "," if not loop.last }}
+        sum(activity_rows) as activity_rows
+        {%- for column, partial in partials.items() %},
+        {{ partial.day.merge }}({{ column }}) as {{ column }}
         {%- endfor %}
     from (
         {%- for input in inputs %}
@@ -181,18 +270,12 @@
         select
             ds,
             {{ input.subject }} as subject,
-            {{ 'count(*)' if input.get('counts_as_activity', true) else '0' }} as activity_rows,
-            {%- for metric in metrics %}
-            {%- if metric.input == input_index %}
-            cast(sum({{ metric.expression }}) as {{ dbt.type_numeric() }}) as {{ metric.name }}__sum,
-            count({{ metric.expression }}) as {{ metric.name }}__count,
-            cast(min({{ metric.expression }}) as {{ dbt.type_numeric() }}) as {{ metric.name }}__min,
-            cast(max({{ metric.expression }}) as {{ dbt.type_numeric() }}) as {{ metric.name }}__max{{ "," if not loop.last }}
+            {{ 'count(*)' if input.get('counts_as_activity', true) else '0' }} as activity_rows
+            {%- for column, partial in partials.items() %},
+            {%- if partial.metric.input == input_index %}
+            {{ partial.day.aggregate.format(expression=partial.metric.expression) }} as {{ column }}
             {%- else %}
-            cast(null as {{ dbt.type_numeric() }}) as {{ metric.name }}__sum,
-            cast(null as {{ dbt.type_bigint() }}) as {{ metric.name }}__count,
-            cast(null as {{ dbt.type_numeric() }}) as {{ metric.name }}__min,
-            cast(null as {{ dbt.type_numeric() }}) as {{ metric.name }}__max{{ "," if not loop.last }}
+            cast(null as {{ partial.day.type }}) as {{ column }}
             {%- endif %}
             {%- endfor %}
         from {{ input.relation }}
@@ -223,32 +306,10 @@
         ({{ bit_shift_left('coalesce(' ~ _previous('activity_mask', has_seed) ~ ', 0)', 1) }}
             | case when {{ active_today }} then 1 else 0 end) & {{ 2 ** width - 1 }} as activity_mask
         {%- for metric in metrics %}
-        {%- set name = metric.name %}
-        {%- if 'sum' in metric.aggregations %},
-        coalesce({{ _previous('m_' ~ name ~ '_lifetime', has_seed) }}, 0) + coalesce(today.{{ name }}__sum, 0) as m_{{ name }}_lifetime
-        {%- endif %}
-        {%- if 'count' in metric.aggregations %},
-        coalesce({{ _previous('m_' ~ name ~ '_lifetime_count', has_seed) }}, 0) + coalesce(today.{{ name }}__count, 0) as m_{{ name }}_lifetime_count
-        {%- endif %}
-        {%- if 'min' in metric.aggregations %},
-        least({{ _previous('m_' ~ name ~ '_min', has_seed) }}, today.{{ name }}__min) as m_{{ name }}_min
-        {%- endif %}
-        {%- if 'max' in metric.aggregations %},
-        greatest({{ _previous('m_' ~ name ~ '_max', has_seed) }}, today.{{ name }}__max) as m_{{ name }}_max
-        {%- endif %}
-        {%- if 'first_ds' in metric.aggregations %},
-        coalesce({{ _previous(name ~ '_first_ds', has_seed) }}, case when today.{{ name }}__sum <> 0 then {{ ds_literal(ds) }} end) as {{ name }}_first_ds
-        {%- endif %}
-        {%- if 'last_ds' in metric.aggregations %},
-        case when today.{{ name }}__sum <> 0 then {{ ds_literal(ds) }} else {{ _previous(name ~ '_last_ds', has_seed) }} end as {{ name }}_last_ds
-        {%- endif %}
-        {%- if 'rolling_sum' in metric.aggregations %}
-        {%- set items = ['cast(coalesce(today.' ~ name ~ '__sum, 0) as ' ~ dbt.type_numeric() ~ ')'] %}
-        {%- for position in range(1, width) %}
-            {%- do items.append('cast(coalesce(' ~ array_element(_previous(name ~ '_recent', has_seed), position) ~ ', 0) as ' ~ dbt.type_numeric() ~ ')') %}
-        {%- endfor %},
-        {{ array_of(items) }} as {{ name }}_recent
-        {%- endif %}
+        {%- for kind in _cumulative_aggregations() if kind.name in metric.aggregations %}
+        {%- set fields = _cumulative_fields(metric, kind, 'previous.' if has_seed else none, 'today.', ds=ds_literal(ds), width=width) %},
+        {{ _cumulative_step(kind.daily, fields) }} as {{ fields.state }}
+        {%- endfor %}
         {%- endfor %}
     {%- if has_seed %}
     from seed as previous
@@ -298,45 +359,12 @@
             {%- endif %}
         ) as activity_mask
         {%- for metric in metrics %}
-        {%- set name = metric.name %}
-        {%- if 'sum' in metric.aggregations %},
-        coalesce({{ 'seed.m_' ~ name ~ '_lifetime' if has_seed else 'null' }}, 0)
-        + sum(coalesce(daily.{{ name }}__sum, 0)) over running as m_{{ name }}_lifetime
-        {%- endif %}
-        {%- if 'count' in metric.aggregations %},
-        coalesce({{ 'seed.m_' ~ name ~ '_lifetime_count' if has_seed else 'null' }}, 0)
-        + sum(coalesce(daily.{{ name }}__count, 0)) over running as m_{{ name }}_lifetime_count
-        {%- endif %}
-        {%- if 'min' in metric.aggregations %},
-        least({{ 'seed.m_' ~ name ~ '_min' if has_seed else 'null' }}, min(daily.{{ name }}__min) over running) as m_{{ name }}_min
-        {%- endif %}
-        {%- if 'max' in metric.aggregations %},
-        greatest({{ 'seed.m_' ~ name ~ '_max' if has_seed else 'null' }}, max(daily.{{ name }}__max) over running) as m_{{ name }}_max
-        {%- endif %}
-        {%- if 'first_ds' in metric.aggregations %},
-        coalesce(
-            {{ 'seed.' ~ name ~ '_first_ds' if has_seed else 'null' }},
-            min(case when daily.{{ name }}__sum <> 0 then grid.ds end) over running
-        ) as {{ name }}_first_ds
-        {%- endif %}
-        {%- if 'last_ds' in metric.aggregations %},
-        coalesce(
-            max(case when daily.{{ name }}__sum <> 0 then grid.ds end) over running,
-            {{ 'seed.' ~ name ~ '_last_ds' if has_seed else 'null' }}
-        ) as {{ name }}_last_ds
-        {%- endif %}
-        {%- if 'rolling_sum' in metric.aggregations %}
-        {%- set items = [] %}
-        {%- for position in range(width) %}
-            {%- set from_seed = array_element('seed.' ~ name ~ '_recent', '(' ~ position ~ ' - ' ~ days_since_seed ~ ' + 1)') if has_seed else 'null' %}
-            {%- do items.append(
-                'cast(case when ' ~ days_since_seed ~ ' > ' ~ position
-                ~ ' then coalesce(lag(daily.' ~ name ~ '__sum, ' ~ position ~ ') over by_day, 0)'
-                ~ ' else coalesce(' ~ from_seed ~ ', 0) end as ' ~ dbt.type_numeric() ~ ')'
-            ) %}
-        {%- endfor %},
-        {{ array_of(items) }} as {{ name }}_recent
-        {%- endif %}
+        {%- for kind in _cumulative_aggregations() if kind.name in metric.aggregations %}
+        {%- set fields = _cumulative_fields(
+            metric, kind, 'seed.' if has_seed else none, 'daily.', ds='grid.ds', width=width, has_seed=has_seed, days_since_seed=days_since_seed
+        ) %},
+        {{ _cumulative_step(kind.scan, fields) }} as {{ fields.state }}
+        {%- endfor %}
         {%- endfor %}
     from (
         select
