@@ -2,7 +2,7 @@
     Every raw line of the users change log in the run's window, parsed, with
     its line_status and reject_reason. One row per landed line. The email is
     only kept hashed in the parsed columns (raw_line keeps the line as landed
-    and never leaves staging).
+    and never leaves the base layer).
 -#}
 
 with
