@@ -20,7 +20,7 @@ echo "== ruff check (lint)"
 echo "== ruff format --check"
 .venv/bin/ruff format --check .
 
-echo "== mypy (stayhub, dbt_plugins, tests)"
+echo "== mypy (stayhub, dbt_plugins, tests, lint)"
 .venv/bin/mypy
 
 echo "== pytest"
