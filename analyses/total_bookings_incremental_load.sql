@@ -1,6 +1,6 @@
 {#-
     RECOMMENDED: the running total of confirmed bookings as of ds, loaded
-    incrementally, the way models/marts/bookings/cum_total_bookings.sql
+    incrementally, the way models/cumulative/cum_total_bookings.sql
     does it: yesterday's total plus today's partition of the fact. It reads
     one row and one partition, however long the history.
 

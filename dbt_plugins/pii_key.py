@@ -7,7 +7,7 @@ bytes, surrounding whitespace removed, at least 32 bytes) and registers two SQL 
 - pii_hmac_sha256(text): the hex HMAC-SHA-256 of the text's UTF-8 bytes under the key (null for
   null); it raises when no key was loaded, so nothing is ever hashed without one;
 - pii_key_problem(): null when the key is loaded, else why not (never the key itself), for the
-  on-run-start check (macros/staging/assert_pii_key.sql).
+  on-run-start check (macros/pii/assert_pii_key.sql).
 
 The key stays in this process's memory: compiled SQL, dbt's artifacts and logs only ever hold the
 function's name.

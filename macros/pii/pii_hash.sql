@@ -12,7 +12,7 @@
     {%- if execute -%}
         {{ exceptions.raise_compiler_error(
             "pii_hash: no keyed hash for adapter '" ~ adapter.type() ~ "'. Add " ~ adapter.type()
-            ~ "__pii_hash (macros/staging/pii_hash.sql): an HMAC-SHA-256 whose key the engine reads"
+            ~ "__pii_hash (macros/pii/pii_hash.sql): an HMAC-SHA-256 whose key the engine reads"
             ~ " at execution time, never a literal in the SQL."
         ) }}
     {%- endif -%}
