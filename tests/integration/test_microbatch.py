@@ -98,5 +98,5 @@ def test_full_refresh_of_models_that_read_their_past_is_refused(microbatch_build
     before = warehouse.scalar("select count(*) from base.base_events__lines")
     result = warehouse.dbt("run", "--selector", "microbatch_compatible", "--full-refresh", *MICROBATCH, *EVENT_TIME, check=False)
     assert result.returncode != 0
-    assert "Cannot --full-refresh base_assignments__lines, stg_bookings__bookings" in result.stdout
+    assert "Cannot --full-refresh base_assignments__lines, base_bookings__lines, base_events__lines, base_users__lines, stg_bookings__bookings" in result.stdout
     assert warehouse.scalar("select count(*) from base.base_events__lines") == before
