@@ -78,7 +78,7 @@ def test_a_windowed_full_refresh_is_refused_and_says_how_to_rebuild_the_whole_hi
     ) in result.stdout
     lost = [ds for ds in published["base_users__lines"] if ds < LAST_BUILT_DS]
     assert (
-        f'Full refresh refused for base_users__lines: it would replace "warehouse"."staging"."base_users__lines" with ds '
+        f'Full refresh refused for base_users__lines: it would replace "warehouse"."base"."base_users__lines" with ds '
         f"{LAST_BUILT_DS} .. {LAST_BUILT_DS} only, deleting {len(lost)} published partition(s) outside that window: "
         f"{', '.join(lost)}. Production is unchanged. To rebuild the whole history, run: dbt run --select base_users__lines"
         f""" --full-refresh --vars '{{start_ds: "{FIRST_DS}", end_ds: "{LAST_BUILT_DS}"}}'"""
