@@ -63,8 +63,10 @@ def ensure_default_sample(workdir: Path) -> None:
 
 def staging_rows(duckdb_path: Path) -> int:
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        tables = connection.sql("select table_name from information_schema.tables where table_schema = 'staging' and table_type = 'BASE TABLE'").fetchall()
-        return sum(connection.execute(f"select count(*) from staging.{name}").fetchall()[0][0] for (name,) in tables)
+        tables = connection.sql(
+            "select table_schema, table_name from information_schema.tables where table_schema in ('base', 'staging') and table_type = 'BASE TABLE'"
+        ).fetchall()
+        return sum(connection.execute(f"select count(*) from {schema}.{name}").fetchall()[0][0] for schema, name in tables)
 
 
 @scenario("generate_default", "generate the default sample landing zone (60 days, all sources)")
@@ -110,7 +112,7 @@ def history_dbt(workdir: Path, name: str, args: list[str]) -> None:
     run_dbt(args, history_raw_root(workdir), workdir / "history" / f"{name}.duckdb", target_path=workdir / "history" / f"target_{name}")
 
 
-def partition_rows(duckdb_path: Path, first_ds: str, last_ds: str | None = None, schemas: tuple[str, ...] = ("staging", "marts")) -> int:
+def partition_rows(duckdb_path: Path, first_ds: str, last_ds: str | None = None, schemas: tuple[str, ...] = ("base", "staging", "marts")) -> int:
     """Rows of every partitioned table of `schemas` in first_ds .. last_ds (default: first_ds alone)."""
     listed = ", ".join(f"'{schema}'" for schema in schemas)
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
@@ -272,7 +274,7 @@ def register_backfill_scenario(job: str, way: str, description: str, run_way: Ca
 
     def run(workdir: Path) -> int:
         run_way(workdir, backfill_db(workdir, name), selection)
-        return partition_rows(backfill_db(workdir, name), *backfill_range(), schemas=("staging", "marts", "cumulative"))
+        return partition_rows(backfill_db(workdir, name), *backfill_range(), schemas=("base", "staging", "marts", "cumulative"))
 
     SCENARIOS[name] = Scenario(description, run, setup)
 

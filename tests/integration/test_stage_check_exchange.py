@@ -80,7 +80,7 @@ def test_an_empty_snapshot_day_is_blocked_and_production_is_untouched(warehouse)
     assert "base_listings__lines ds=2025-03-05 check snapshot_not_empty (error): observed 0, expected >= 1 rows" in result.stdout
     assert table_state(warehouse, "base.base_listings__lines") == before
     # The staged rows stay for inspection; downstream models were skipped, so they hold no 03-05 either.
-    assert warehouse.scalar("select count(*) from information_schema.tables where table_schema = 'staging_stage' and table_name = 'base_listings__lines'") == 1
+    assert warehouse.scalar("select count(*) from information_schema.tables where table_schema = 'base_stage' and table_name = 'base_listings__lines'") == 1
     assert warehouse.scalar("select count(*) from marts.dim_listings where ds = '2025-03-05'") == 0
     assert ("base_listings__lines", "2025-03-05", "snapshot_not_empty", "error", "fail", 0.0) in audit_rows(warehouse, "ds = '2025-03-05'")
 
