@@ -1,4 +1,4 @@
-"""Personal data (email addresses) never leaves staging, and the email hash is keyed.
+"""Personal data (email addresses) never leaves base and staging, and the email hash is keyed.
 
 Emails are hashed with HMAC-SHA-256 under the key in $WAREHOUSE_PII_KEY_FILE (the tests' sample
 key, conftest.pii_key_file); the key reaches DuckDB through the pii_key plugin, never through SQL.
@@ -53,17 +53,17 @@ def relations_holding_emails(warehouse, schema_predicate: str) -> set[tuple[str,
     return found
 
 
-# The base layer (raw lines), staging, and the stage schemas stage-check-exchange builds them in, may keep raw lines.
+# The base layer (raw lines), staging, and the stage schemas stage-check-exchange builds them in, may keep raw values.
 OUTSIDE_STAGING = "table_schema not in ('base', 'base_stage', 'staging', 'staging_stage')"
 
 
-def test_no_relation_outside_staging_holds_an_email_address(sample_warehouse):
+def test_no_relation_outside_base_and_staging_holds_an_email_address(sample_warehouse):
     outside = sample_warehouse.query(f"select count(*) from information_schema.columns where {OUTSIDE_STAGING}")[0][0]
-    assert outside > 0, "nothing outside staging was built: the scan would prove nothing"
+    assert outside > 0, "nothing outside base and staging was built: the scan would prove nothing"
     assert relations_holding_emails(sample_warehouse, OUTSIDE_STAGING) == set()
 
 
-def test_the_scan_finds_the_emails_that_staging_keeps_in_raw_lines(sample_warehouse):
+def test_the_scan_finds_the_emails_that_the_base_layer_keeps_in_raw_lines(sample_warehouse):
     # The positive control: the same scan does see the clear emails of the raw users lines.
     found = relations_holding_emails(sample_warehouse, "table_schema = 'base'")
     assert ("base", "base_users__lines", "raw_line") in found
@@ -219,7 +219,7 @@ def leaky_warehouse(tmp_path_factory) -> tuple[Warehouse, list[str]]:
     return warehouse, outputs
 
 
-def test_the_leaky_lines_reach_staging_whole(leaky_warehouse):
+def test_the_leaky_lines_reach_the_base_layer_whole(leaky_warehouse):
     # The positive control: the scan finds the hidden emails in the raw lines of every source.
     warehouse, _ = leaky_warehouse
     found = relations_holding_emails(warehouse, "table_schema = 'base'")

@@ -100,7 +100,7 @@ final as (
         dedup_key,
         line_status,
         reject_reason,
-        {#- Parsed text that can leave the base layer holds no email (redact_emails); raw_line, url and dedup_key keep the line as landed. #}
+        {#- Parsed text that can leave staging holds no email (redact_emails); raw_line, url and dedup_key keep the line as landed. #}
         {{ redact_emails('event_id', keep_identity=true) }} as event_id,
         event_ts_raw,
         event_at,
