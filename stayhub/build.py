@@ -100,13 +100,13 @@ def summarise(duckdb_path: Path) -> str:
         for source, read, staged, duplicate, rejected, not_read in connection.sql(
             "select source_name, sum(lines_read), sum(lines_staged), sum(lines_duplicate), sum(lines_rejected), "
             "sum(unexpected_files + unreadable_files) "
-            "from staging.stg_landing__line_accounting group by all order by all"
+            "from base.base_landing__line_accounting group by all order by all"
         ).fetchall():
             lines.append(f"{source:<12} {read:>10,} {staged:>10,} {duplicate:>10,} {rejected:>10,} {not_read:>15,}")
         lines.append("")
         lines.append("Rejected lines by reason:")
         for source, reason, count in connection.sql(
-            "select source_name, reject_reason, count(*) from staging.stg_landing__rejects group by all order by all"
+            "select source_name, reject_reason, count(*) from base.base_landing__rejects group by all order by all"
         ).fetchall():
             lines.append(f"  {source:<12} {reason:<40} {count:>8,}")
     return "\n".join(lines)
@@ -148,9 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Done in {time.monotonic() - started:.0f} s. Where to look:")
     print(f"  warehouse      {args.duckdb_path}  (duckdb {args.duckdb_path} -readonly, or Python's duckdb.connect)")
-    print("  rejects        staging.stg_landing__rejects (every unusable line or unread file, with its reason)")
-    print("  data quality   staging.stg_landing__data_quality_issues (bad optional values set to null)")
-    print("  accounting     staging.stg_landing__line_accounting (lines read = staged + duplicate + rejected)")
+    print("  rejects        base.base_landing__rejects (every unusable line or unread file, with its reason)")
+    print("  data quality   base.base_landing__data_quality_issues (bad optional values set to null)")
+    print("  accounting     base.base_landing__line_accounting (lines read = staged + duplicate + rejected)")
     print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")
     next_ds = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
     print(f"  next day       once ds={next_ds} has landed in every source:")
