@@ -1,5 +1,5 @@
 {#-
-    Personal data out of free text that leaves staging: every email-shaped
+    Personal data out of free text that leaves the base layer: every email-shaped
     substring (its @ also percent-encoded, %40 or %2540) becomes the marker
     `redacted-email`. With keep_identity, a value holding one (an identifier)
     becomes instead its keyed hash (pii_hash), so it still identifies alike.

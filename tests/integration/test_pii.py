@@ -1,8 +1,8 @@
-"""Personal data (email addresses) never leaves base and staging, and the email hash is keyed.
+"""Personal data (email addresses) never leaves the base layer, and the email hash is keyed.
 
 Emails are hashed with HMAC-SHA-256 under the key in $WAREHOUSE_PII_KEY_FILE (the tests' sample
 key, conftest.pii_key_file); the key reaches DuckDB through the pii_key plugin, never through SQL.
-Email-shaped text in any other field that leaves staging is redacted, or hashed for identifiers.
+Email-shaped text in any other field that leaves the base layer is redacted, or hashed for identifiers.
 """
 
 from __future__ import annotations
@@ -53,14 +53,14 @@ def relations_holding_emails(warehouse, schema_predicate: str) -> set[tuple[str,
     return found
 
 
-# The base layer (raw lines), staging, and the stage schemas stage-check-exchange builds them in, may keep raw values.
-OUTSIDE_STAGING = "table_schema not in ('base', 'base_stage', 'staging', 'staging_stage')"
+# Only the base layer (raw lines), and the stage schema stage-check-exchange builds it in, may keep personal data.
+OUTSIDE_BASE = "table_schema not in ('base', 'base_stage')"
 
 
-def test_no_relation_outside_base_and_staging_holds_an_email_address(sample_warehouse):
-    outside = sample_warehouse.query(f"select count(*) from information_schema.columns where {OUTSIDE_STAGING}")[0][0]
-    assert outside > 0, "nothing outside base and staging was built: the scan would prove nothing"
-    assert relations_holding_emails(sample_warehouse, OUTSIDE_STAGING) == set()
+def test_no_relation_outside_the_base_layer_holds_an_email_address(sample_warehouse):
+    outside = sample_warehouse.query(f"select count(*) from information_schema.columns where {OUTSIDE_BASE}")[0][0]
+    assert outside > 0, "nothing outside the base layer was built: the scan would prove nothing"
+    assert relations_holding_emails(sample_warehouse, OUTSIDE_BASE) == set()
 
 
 def test_the_scan_finds_the_emails_that_the_base_layer_keeps_in_raw_lines(sample_warehouse):
@@ -245,9 +245,9 @@ def test_the_leaky_lines_reach_the_base_layer_whole(leaky_warehouse):
     }, found
 
 
-def test_no_email_leaves_staging_from_any_field(leaky_warehouse, pii_key_file):
+def test_no_email_leaves_the_base_layer_from_any_field(leaky_warehouse, pii_key_file):
     warehouse, _ = leaky_warehouse
-    assert relations_holding_emails(warehouse, OUTSIDE_STAGING) == set()
+    assert relations_holding_emails(warehouse, OUTSIDE_BASE) == set()
 
     # The leaky rows did reach the marts, redacted: the scan above looked at them.
     view = warehouse.query(

@@ -61,11 +61,12 @@ final as (
         dedup_key,
         line_status,
         reject_reason,
-        experiment_key,
-        variant,
+        {#- Parsed text that can leave the base layer holds no email (redact_emails); raw_line and dedup_key keep the line as landed. #}
+        {{ redact_emails('experiment_key', keep_identity=true) }} as experiment_key,
+        {{ redact_emails('variant', keep_identity=true) }} as variant,
         id_user,
         assigned_at,
-        platform
+        {{ redact_emails('platform') }} as platform
     from classified
 )
 

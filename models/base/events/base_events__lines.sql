@@ -100,12 +100,12 @@ final as (
         dedup_key,
         line_status,
         reject_reason,
-        {#- Parsed text that can leave staging holds no email (redact_emails); raw_line, url and dedup_key keep the line as landed. #}
+        {#- Parsed text that can leave the base layer holds no email (redact_emails); raw_line, url and dedup_key keep the line as landed. #}
         {{ redact_emails('event_id', keep_identity=true) }} as event_id,
         event_ts_raw,
         event_at,
         cast(event_at as date) as event_date,
-        event_type,
+        {{ redact_emails('event_type') }} as event_type,
         coalesce(event_type in ('page_view', 'page_exit', 'like', 'unlike', 'share'), false) as is_known_event_type,
         user_id_raw,
         id_user,
