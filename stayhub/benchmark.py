@@ -61,7 +61,7 @@ def ensure_default_sample(workdir: Path) -> None:
         generate.generate(default_sample(workdir), overwrite=True)
 
 
-def staging_rows(duckdb_path: Path) -> int:
+def base_and_staging_rows(duckdb_path: Path) -> int:
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
         tables = connection.sql(
             "select table_schema, table_name from information_schema.tables where table_schema in ('base', 'staging') and table_type = 'BASE TABLE'"
@@ -84,7 +84,7 @@ def run_full_build_default(workdir: Path) -> int:
     target = workdir / "default" / "target"
     run_dbt(["seed"], raw_root, duckdb_path, target_path=target)
     run_dbt(["build", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)], raw_root, duckdb_path, target_path=target)
-    return staging_rows(duckdb_path)
+    return base_and_staging_rows(duckdb_path)
 
 
 # --- issue: daily runs stay flat as history grows -----------------------------

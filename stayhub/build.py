@@ -22,6 +22,7 @@ import duckdb
 
 from stayhub import generate
 from stayhub.warehouse import (
+    DEFAULT_RAW_ROOT,
     LANDING_SOURCES,
     PII_KEY_ENV,
     PROJECT_ROOT,
@@ -38,7 +39,7 @@ from stayhub.warehouse import (
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stayhub build", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
+    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help=f"landing zone (default: $WAREHOUSE_RAW_ROOT or {DEFAULT_RAW_ROOT})")
     parser.add_argument(
         "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
     )

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from stayhub.project import lookback_days_default
-from stayhub.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_range, raw_root_from_env, run_dbt
+from stayhub.warehouse import DEFAULT_RAW_ROOT, ds_range, ds_shift, duckdb_path_from_env, landed_range, raw_root_from_env, run_dbt
 
 STATES = ("missing", "stale", "current")
 DEFINITION_CHANGED = "its definition changed"
@@ -285,7 +285,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--start-ds", help="first ds (default: the first ds landed in every source)")
     parser.add_argument("--end-ds", help="last ds (default: the last ds landed in every source)")
     parser.add_argument("--all", action="store_true", help="list current partitions too")
-    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
+    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help=f"landing zone (default: $WAREHOUSE_RAW_ROOT or {DEFAULT_RAW_ROOT})")
     parser.add_argument(
         "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
     )

@@ -6,6 +6,8 @@ constant changed there changes for both.
 
 from __future__ import annotations
 
+import copy
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +16,14 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def project_vars() -> dict[str, Any]:
-    """The vars block of dbt_project.yml: the defaults every dbt run starts from."""
+@cache
+def _read_project_vars() -> dict[str, Any]:
     return yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text()).get("vars") or {}
+
+
+def project_vars() -> dict[str, Any]:
+    """The vars block of dbt_project.yml: the defaults every dbt run starts from (read once per process)."""
+    return copy.deepcopy(_read_project_vars())
 
 
 def landing_sources() -> tuple[str, ...]:

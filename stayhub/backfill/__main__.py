@@ -31,7 +31,7 @@ from stayhub.backfill.plan import Plan, build_plan, describe, select_models
 from stayhub.backfill.runner import Runner
 from stayhub.backfill.state import BackfillState, backfills_root
 from stayhub.project import lookback_days_default
-from stayhub.warehouse import ds_range, ds_shift, duckdb_path_from_env, landed_partitions, landed_range, raw_root_from_env
+from stayhub.warehouse import DEFAULT_RAW_ROOT, ds_range, ds_shift, duckdb_path_from_env, landed_partitions, landed_range, raw_root_from_env
 
 
 def iso_date(text: str) -> str:
@@ -62,7 +62,7 @@ def job_vars(text: str | None) -> dict:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stayhub backfill", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
+    common.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help=f"landing zone (default: $WAREHOUSE_RAW_ROOT or {DEFAULT_RAW_ROOT})")
     common.add_argument(
         "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="production warehouse (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
     )

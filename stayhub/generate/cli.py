@@ -66,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, 
         "--raw-root",
         type=Path,
         default=Path(os.environ.get("WAREHOUSE_RAW_ROOT") or DEFAULT_RAW_ROOT),
-        help="landing zone root (default: $WAREHOUSE_RAW_ROOT, else data/raw)",
+        help=f"landing zone root (default: $WAREHOUSE_RAW_ROOT, else {DEFAULT_RAW_ROOT})",
     )
     parser.add_argument("--start-ds", default=DEFAULT_START_DS, help="first ds, YYYY-MM-DD (default %(default)s)")
     parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help="complete partitions per source (default %(default)s)")

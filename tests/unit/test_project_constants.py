@@ -54,14 +54,11 @@ def test_no_sql_spells_the_landing_root_default():
 
 
 def test_python_reads_the_constants_from_dbt_project():
-    from stayhub import generate, project, warehouse
+    from stayhub import generate, warehouse
+    from stayhub import project as stayhub_project
 
-    assert warehouse.LANDING_SOURCES == tuple(sorted(project_vars_block()["landing_sources"]))
-    assert warehouse.DEFAULT_RAW_ROOT == generate.DEFAULT_RAW_ROOT == project_vars_block()["landing_root_default"]
-    assert project.lookback_days_default() == project_vars_block()["lookback_days"]
+    assert warehouse.LANDING_SOURCES == tuple(sorted(project()["vars"]["landing_sources"]))
+    assert warehouse.DEFAULT_RAW_ROOT == generate.DEFAULT_RAW_ROOT == project()["vars"]["landing_root_default"]
+    assert stayhub_project.lookback_days_default() == project()["vars"]["lookback_days"]
     # The generator writes the sources in its own order (its output depends on it), but writes them all.
-    assert sorted(generate.SOURCES) == sorted(project_vars_block()["landing_sources"])
-
-
-def project_vars_block() -> dict:
-    return project()["vars"]
+    assert sorted(generate.SOURCES) == sorted(project()["vars"]["landing_sources"])
