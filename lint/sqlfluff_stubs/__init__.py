@@ -82,6 +82,7 @@ dbt = SimpleNamespace(
     concat=lambda parts: f"concat({', '.join(parts)})",
     hash=lambda expr: f"md5({expr})",
     date_trunc=lambda datepart, expr: f"date_trunc('{datepart}', {expr})",
+    date_spine=lambda datepart, start, end: "select cast(range as date) as date_day from range(date '2020-01-01', date '2020-01-03', interval 1 day)",
 )
 
 
@@ -144,3 +145,7 @@ def audit_table_relation():
 
 
 invocation_id = "00000000-0000-0000-0000-000000000000"
+
+
+def metric_table(plan):
+    return "select ds from metric_table_rows"

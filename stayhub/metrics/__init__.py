@@ -1,0 +1,1 @@
+"""The global metrics framework: semantic-layer YAML in, ds-partitioned metric tables out."""
