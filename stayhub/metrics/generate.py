@@ -84,7 +84,7 @@ def model_sql(plan: TablePlan) -> str:
         source["relation"] = _Ref(source.pop("model"))
         for join in source["joins"]:
             join["relation"] = _Ref(join.pop("model"))
-    header = HEADER.format(where=f"saved query {plan.name} ({where.file}:{where.line})")
+    header = HEADER.format(where=f"saved query {plan.name} in {where.file}")
     return f"{{#- {header} -#}}\n{{{{ metric_table({_jinja(body, 1)}) }}}}\n"
 
 
