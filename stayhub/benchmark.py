@@ -14,6 +14,7 @@ folder (--workdir, default a temporary one), so a build reuses the sample.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -31,7 +32,9 @@ import duckdb
 
 from stayhub import generate
 from stayhub.cumulative_full_scan import user_activity_full_scan_sql
-from stayhub.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
+from stayhub.metrics.definitions import load_definitions
+from stayhub.project import lookback_days_default
+from stayhub.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_env, dbt_vars, landed_range, run_dbt, write_sample_pii_key
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,121 @@ for _job in BACKFILL_JOBS:
     register_backfill_scenario(_job, "runner_parallel", f"the same, backfill runner, {BACKFILL_CHUNK_DAYS}-day chunks, parallelism 2", backfill_runner(2))
 register_backfill_scenario("mb_job", "microbatch", "the same, dbt's microbatch strategy (one batch per day)", backfill_microbatch)
 
+# --- issue: metric tables, built and answered by MetricFlow, over 90 days ---------------
+
+METRICS_DAYS = 90
+# The warehouse the metric scenarios start from: 90 days built, all but the metric tables.
+METRICS_BASE = "metrics_base"
+
+
+def metrics_db(workdir: Path, name: str) -> Path:
+    # Always warehouse.duckdb, in a folder per scenario: DuckDB names the catalog after the
+    # file, and the semantic manifest MetricFlow reads names it too.
+    return workdir / "history" / name / "warehouse.duckdb"
+
+
+def metrics_dbt(workdir: Path, name: str, args: list[str]) -> None:
+    run_dbt(args, history_raw_root(workdir), metrics_db(workdir, name), target_path=metrics_db(workdir, name).parent / "target")
+
+
+def metrics_range() -> tuple[str, str]:
+    return HISTORY_START, history_day(METRICS_DAYS)
+
+
+def setup_metrics_base(workdir: Path) -> None:
+    """The history sample's first 90 days built but for the metric tables (the time spine included); kept in the workdir."""
+    ensure_history_sample(workdir)
+    built = metrics_db(workdir, METRICS_BASE).parent / ".built"
+    if built.exists():
+        return
+    shutil.rmtree(built.parent, ignore_errors=True)
+    built.parent.mkdir(parents=True)
+    start_ds, end_ds = metrics_range()
+    metrics_dbt(workdir, METRICS_BASE, ["seed"])
+    metrics_dbt(workdir, METRICS_BASE, ["run", "--exclude", "path:models/metrics/tables", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+    built.touch()
+
+
+def copy_metrics_base(workdir: Path, name: str) -> None:
+    """A copy of the base warehouse, in a fresh folder of its own: no metric table yet."""
+    setup_metrics_base(workdir)
+    shutil.rmtree(metrics_db(workdir, name).parent, ignore_errors=True)
+    metrics_db(workdir, name).parent.mkdir(parents=True)
+    shutil.copyfile(metrics_db(workdir, METRICS_BASE), metrics_db(workdir, name))
+
+
+def setup_metrics_build(workdir: Path) -> None:
+    copy_metrics_base(workdir, "metrics_build")
+
+
+def run_metrics_build(workdir: Path) -> int:
+    start_ds, end_ds = metrics_range()
+    metrics_dbt(workdir, "metrics_build", ["run", "--select", "tag:metrics", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+    return partition_rows(metrics_db(workdir, "metrics_build"), start_ds, end_ds, schemas=("metrics",))
+
+
+def setup_metrics_daily(workdir: Path) -> None:
+    copy_metrics_base(workdir, "metrics_daily")
+    metrics_dbt(workdir, "metrics_daily", ["run", "--select", "tag:metrics", "--vars", dbt_vars(start_ds=HISTORY_START, end_ds=history_day(METRICS_DAYS - 1))])
+
+
+def run_metrics_daily(workdir: Path) -> int:
+    day = history_day(METRICS_DAYS)
+    metrics_dbt(workdir, "metrics_daily", ["run", "--select", "tag:metrics", "--vars", dbt_vars(ds=day)])
+    return partition_rows(metrics_db(workdir, "metrics_daily"), day, schemas=("metrics",))
+
+
+def mf_project(workdir: Path) -> Path:
+    return workdir / "history" / "mf_project"
+
+
+def setup_metrics_mf(workdir: Path) -> None:
+    """The base warehouse's semantic manifest, where mf looks for it."""
+    setup_metrics_base(workdir)
+    metrics_dbt(workdir, METRICS_BASE, ["parse"])
+    # mf reads <project>/target/semantic_manifest.json, whatever --target-path or DBT_TARGET_PATH
+    # say (dbt-metricflow 0.15): it is pointed (DBT_PROJECT_DIR) at a folder holding the
+    # project's dbt_project.yml and the base warehouse's target.
+    shutil.rmtree(mf_project(workdir), ignore_errors=True)
+    mf_project(workdir).mkdir(parents=True)
+    (mf_project(workdir) / "dbt_project.yml").symlink_to(PROJECT_ROOT / "dbt_project.yml")
+    (mf_project(workdir) / "target").symlink_to(metrics_db(workdir, METRICS_BASE).parent / "target")
+
+
+def mf_query(workdir: Path, saved_query: str, csv_path: Path) -> int:
+    """Runs `mf query --saved-query` over the metric scenarios' 90 days into csv_path; returns its rows."""
+    start_ds, end_ds = metrics_range()
+    command = [str(Path(sys.executable).parent / "mf"), "query", "--saved-query", saved_query, "--start-time", start_ds, "--end-time", end_ds]
+    # In the project folder, as dbt runs: the profile loads the DuckDB plugins from ".".
+    env = dbt_env(history_raw_root(workdir), metrics_db(workdir, METRICS_BASE), {"DBT_PROJECT_DIR": str(mf_project(workdir))})
+    result = subprocess.run([*command, "--csv", str(csv_path)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode != 0 or not csv_path.exists():
+        raise SystemExit(f"mf query --saved-query {saved_query} exited {result.returncode}:\n{result.stdout[-3000:]}")
+    with csv_path.open(newline="") as csv_file:
+        return sum(1 for _ in csv.reader(csv_file)) - 1
+
+
+def run_metrics_mf(workdir: Path) -> int:
+    rows = 0
+    for saved_query in load_definitions().saved_queries:
+        csv_path = mf_project(workdir) / f"{saved_query.name}.csv"
+        csv_path.unlink(missing_ok=True)
+        rows += mf_query(workdir, saved_query.name, csv_path)
+    return rows
+
+
+SCENARIOS["metrics_build_90"] = Scenario(
+    f"build every metric table (tag:metrics) for {METRICS_DAYS} days of the history sample, one range run", run_metrics_build, setup_metrics_build
+)
+SCENARIOS["metrics_daily_update_90"] = Scenario(
+    f"one daily run of the metric tables (ds {history_day(METRICS_DAYS)}, rewrites ds-{lookback_days_default()} .. ds) after {METRICS_DAYS - 1} days",
+    run_metrics_daily,
+    setup_metrics_daily,
+)
+SCENARIOS["metrics_mf_query_90"] = Scenario(
+    f"the same {METRICS_DAYS} days from the facts by mf query, one per saved query, to CSV", run_metrics_mf, setup_metrics_mf
+)
+
 # (numerator, denominator): printed as ratios under the table.
 RATIOS = [
     ("full_refresh_history_30", "daily_run_history_30"),
@@ -334,6 +452,8 @@ RATIOS = [
     ("backfill_project_runner_serial", "backfill_project_runner_parallel"),
     ("backfill_mb_job_microbatch", "backfill_mb_job_range_run"),
     ("backfill_mb_job_runner_serial", "backfill_mb_job_runner_parallel"),
+    ("metrics_mf_query_90", "metrics_build_90"),
+    ("metrics_build_90", "metrics_daily_update_90"),
 ]
 
 
