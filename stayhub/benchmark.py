@@ -14,7 +14,6 @@ folder (--workdir, default a temporary one), so a build reuses the sample.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -33,8 +32,9 @@ import duckdb
 from stayhub import generate
 from stayhub.cumulative_full_scan import user_activity_full_scan_sql
 from stayhub.metrics.definitions import load_definitions
+from stayhub.metrics.metricflow import mf_query
 from stayhub.project import lookback_days_default
-from stayhub.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_env, dbt_vars, landed_range, run_dbt, write_sample_pii_key
+from stayhub.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ for _job in BACKFILL_JOBS:
     register_backfill_scenario(_job, "runner_parallel", f"the same, backfill runner, {BACKFILL_CHUNK_DAYS}-day chunks, parallelism 2", backfill_runner(2))
 register_backfill_scenario("mb_job", "microbatch", "the same, dbt's microbatch strategy (one batch per day)", backfill_microbatch)
 
-# --- issue: metric tables, built and answered by MetricFlow, over 90 days ---------------
+# --- Metric tables, built and answered by MetricFlow, over 90 days ---------------
 
 METRICS_DAYS = 90
 # The warehouse the metric scenarios start from: 90 days built, all but the metric tables.
@@ -405,26 +405,10 @@ def setup_metrics_mf(workdir: Path) -> None:
     (mf_project(workdir) / "target").symlink_to(metrics_db(workdir, METRICS_BASE).parent / "target")
 
 
-def mf_query(workdir: Path, saved_query: str, csv_path: Path) -> int:
-    """Runs `mf query --saved-query` over the metric scenarios' 90 days into csv_path; returns its rows."""
-    start_ds, end_ds = metrics_range()
-    command = [str(Path(sys.executable).parent / "mf"), "query", "--saved-query", saved_query, "--start-time", start_ds, "--end-time", end_ds]
-    # In the project folder, as dbt runs: the profile loads the DuckDB plugins from ".".
-    env = dbt_env(history_raw_root(workdir), metrics_db(workdir, METRICS_BASE), {"DBT_PROJECT_DIR": str(mf_project(workdir))})
-    result = subprocess.run([*command, "--csv", str(csv_path)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if result.returncode != 0 or not csv_path.exists():
-        raise SystemExit(f"mf query --saved-query {saved_query} exited {result.returncode}:\n{result.stdout[-3000:]}")
-    with csv_path.open(newline="") as csv_file:
-        return sum(1 for _ in csv.reader(csv_file)) - 1
-
-
 def run_metrics_mf(workdir: Path) -> int:
-    rows = 0
-    for saved_query in load_definitions().saved_queries:
-        csv_path = mf_project(workdir) / f"{saved_query.name}.csv"
-        csv_path.unlink(missing_ok=True)
-        rows += mf_query(workdir, saved_query.name, csv_path)
-    return rows
+    start_ds, end_ds = metrics_range()
+    raw_root, duckdb_path = history_raw_root(workdir), metrics_db(workdir, METRICS_BASE)
+    return sum(len(mf_query(query.name, start_ds, end_ds, raw_root, duckdb_path, mf_project(workdir))) for query in load_definitions().saved_queries)
 
 
 SCENARIOS["metrics_build_90"] = Scenario(

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from stayhub import generate
+from stayhub.metrics import cli as metrics_cli
 from stayhub.warehouse import (
     DEFAULT_RAW_ROOT,
     LANDING_SOURCES,
@@ -135,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     key_env = {PII_KEY_ENV: str(pii_key_file.expanduser().resolve())}
+    # The metric tables are generated from the semantic-layer YAML: a mistake there, or a
+    # generated file out of date, stops the build before anything runs.
+    if metrics_cli.main(["check"]) != 0:
+        return 1
     start_ds, end_ds = landed_range(args.raw_root)
     args.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"Building the warehouse for ds {start_ds} .. {end_ds} into {args.duckdb_path} ...", flush=True)

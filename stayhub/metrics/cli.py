@@ -10,6 +10,7 @@ from stayhub.metrics.catalogue import catalogue_rows, format_table
 from stayhub.metrics.definitions import DefinitionError, load_definitions
 from stayhub.metrics.generate import differences, write
 from stayhub.metrics.plan import load_catalogue, plan_tables
+from stayhub.project import PROJECT_ROOT
 
 DESCRIPTION = """The global metrics framework. Analysts declare metrics (metrics:) and metric
 tables (saved_queries:) in dbt's semantic-layer YAML under models/metrics/;
@@ -34,12 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "generate":
-            changed = write()
+            changed = write(PROJECT_ROOT)
             for path in changed:
                 print(f"wrote {path}")
             print(f"metric tables are current ({len(changed)} file(s) changed); build them with: stayhub build, or dbt build --select tag:metrics")
         elif args.command == "check":
-            problems = differences()
+            problems = differences(PROJECT_ROOT)
             if problems:
                 print("Metric table files differ from the semantic-layer YAML; run: .venv/bin/stayhub metrics generate", file=sys.stderr)
                 for problem in problems:
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print("metric table files are current")
         else:
-            catalogue = load_catalogue(load_definitions())
+            catalogue = load_catalogue(load_definitions(PROJECT_ROOT))
             rows = catalogue_rows(catalogue, plan_tables(catalogue))
             if args.json:
                 for row in rows:

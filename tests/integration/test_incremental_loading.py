@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from stayhub.metrics.definitions import load_definitions
 from tests.integration import crafted_landing
 from tests.integration.conftest import seeded_warehouse
 
@@ -26,6 +27,8 @@ PARTITIONED_MODELS = [
     "cumulative.cum_total_bookings",
     "cumulative.cum_user_activity",
     "cumulative.cum_listing_engagement",
+    # Every metric table (a saved query in models/metrics).
+    *sorted(f"metrics.mtr_{query.name}" for query in load_definitions().saved_queries),
 ]
 DAYS = ["2025-03-01", "2025-03-02", "2025-03-03"]
 

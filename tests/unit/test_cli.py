@@ -34,6 +34,8 @@ HELP_MENTIONS: dict[tuple[str, ...], list[str]] = {
     ("backfill", "list"): ["--raw-root", "--duckdb-path"],
     ("backfill", "resume"): ["--raw-root", "--duckdb-path", "backfill_id", "--no-swap", "--rebuild"],
     ("ledger",): ["--models", "--start-ds", "--end-ds", "--all", "--raw-root", "--duckdb-path"],
+    ("metrics",): ["generate", "check", "catalogue"],
+    ("metrics", "catalogue"): ["--json"],
     ("benchmark",): ["scenarios", "--list", "--workdir", "--write"],
 }
 
@@ -61,7 +63,7 @@ def help_of(capsys: pytest.CaptureFixture[str], *words: str) -> str:
 
 
 def test_every_tool_is_a_subcommand_that_loads():
-    assert [command.name for command in cli.COMMANDS] == ["generate", "build", "backfill", "ledger", "benchmark"]
+    assert [command.name for command in cli.COMMANDS] == ["generate", "build", "backfill", "ledger", "metrics", "benchmark"]
     for command in cli.COMMANDS:
         assert callable(command.load()), command.target
 
