@@ -4,6 +4,8 @@
     the saved query (stayhub/metrics/plan.py writes it into the generated
     model, models/metrics/tables/mtr_<name>.sql):
 
+      saved_query {name, metrics, group_by}: what it was generated from (a run
+                    stops when the saved query now says otherwise: generate again);
       dimensions  [{column, alias}]: the group-by columns, by their alias in every source's rows;
       sources     [{name, relation, time_column, row_columns {alias: expr},
                     joins [{entity, relation, key, foreign_key, valid_from, valid_to, columns {alias: expr}}],
@@ -19,6 +21,7 @@
     group missing from one source has nulls there, as MetricFlow's outer join.
 -#}
 {% macro metric_table(plan) %}
+    {%- do _assert_metric_table_is_current(plan.saved_query) -%}
     {%- set lookback = partition_lookback_days() -%}
     {%- set dimension_columns = plan.dimensions | map(attribute='column') | list -%}
     {%- set all_aggregates = [] -%}
@@ -161,4 +164,20 @@
         {%- set sql.text = sql.text | replace('{' ~ loop.index0 ~ '}', '(' ~ _metric_table_expression(input) ~ ')') -%}
     {%- endfor -%}
     {{ return(sql.text) }}
+{% endmacro %}
+
+
+{#- The saved query in dbt's graph still lists the metrics and group-by the table was generated with. -#}
+{% macro _assert_metric_table_is_current(generated_from) %}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = graph.saved_queries.values() | selectattr('name', 'equalto', generated_from.name) | list -%}
+    {%- set params = found[0].query_params if found else none -%}
+    {%- if params is none or params.metrics != generated_from.metrics or params.group_by != generated_from.group_by -%}
+        {{ exceptions.raise_compiler_error(
+            model.name ~ " was generated from another version of saved query '" ~ generated_from.name ~ "' than the YAML holds"
+            ~ " (metrics or group_by differ, or it is gone): run .venv/bin/stayhub metrics generate, then build again"
+        ) }}
+    {%- endif -%}
 {% endmacro %}

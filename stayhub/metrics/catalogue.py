@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stayhub.metrics.definitions import Located
-from stayhub.metrics.plan import Catalogue, TablePlan, _measure_name
+from stayhub.metrics.plan import Catalogue, TablePlan, measure_name
 
 
 def catalogue_rows(catalogue: Catalogue, plans: list[TablePlan]) -> list[dict[str, str]]:
@@ -33,7 +33,7 @@ def definition(catalogue: Catalogue, located: Located) -> str:
     kind = located.get("type")
     params = located.get("type_params", default={}) or {}
     if kind in ("simple", "cumulative"):
-        measure = _measure_name(located)
+        measure = measure_name(located)
         model = catalogue.measures[measure]
         spec: dict[str, Any] = model.measures[measure]
         text = f"{spec['agg']}({model.expr(spec)}) of {model.model}"

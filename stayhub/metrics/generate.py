@@ -78,7 +78,7 @@ def write(project_root: Path = PROJECT_ROOT) -> list[Path]:
 
 def model_sql(plan: TablePlan) -> str:
     where = plan.saved_query.where
-    body = plan.as_plan()
+    body = {"saved_query": _saved_query_spec(plan), **plan.as_plan()}
     body["dimensions"] = [{"column": d["column"], "alias": d["name"]} for d in plan.dimensions]
     for source in body["sources"]:
         source["relation"] = _Ref(source.pop("model"))
@@ -86,6 +86,12 @@ def model_sql(plan: TablePlan) -> str:
             join["relation"] = _Ref(join.pop("model"))
     header = HEADER.format(where=f"saved query {plan.name} in {where.file}")
     return f"{{#- {header} -#}}\n{{{{ metric_table({_jinja(body, 1)}) }}}}\n"
+
+
+def _saved_query_spec(plan: TablePlan) -> dict[str, Any]:
+    """What the table was generated from, as dbt's graph holds it: metric_table refuses to run when they differ."""
+    params = plan.saved_query.get("query_params", default={}) or {}
+    return {"name": plan.name, "metrics": list(params.get("metrics") or []), "group_by": list(params.get("group_by") or [])}
 
 
 def models_yaml(plans: list[TablePlan]) -> str:
@@ -141,7 +147,10 @@ def _jinja(value: Any, depth: int) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        escaped = value.replace("\\", "\\\\")
+        if "'" in value and '"' not in value:
+            return f'"{escaped}"'
+        return "'" + escaped.replace("'", "\\'") + "'"
     if isinstance(value, dict):
         if not value:
             return "{}"

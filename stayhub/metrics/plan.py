@@ -140,6 +140,9 @@ def _semantic_model(located: Located) -> SemanticModel:
         if dimension.get("type") not in ("categorical", "time"):
             raise DefinitionError(located.at("dimensions", index, "type"), "a dimension's type is categorical or time")
     for index, measure in enumerate(located.get("measures", default=[]) or []):
+        for unsupported in ("non_additive_dimension", "agg_time_dimension", "agg_params"):
+            if measure.get(unsupported) and not (unsupported == "agg_time_dimension" and measure[unsupported] == model.agg_time_dimension):
+                raise DefinitionError(located.at("measures", index, unsupported), f"{unsupported} on a measure is not supported in metric tables")
         if measure.get("agg") not in AGGREGATIONS:
             raise DefinitionError(located.at("measures", index, "agg"), f"agg must be one of {', '.join(sorted(AGGREGATIONS))}, not {measure.get('agg')!r}")
     if measures and model.agg_time_dimension not in dimensions:
@@ -170,7 +173,7 @@ def _check_metric(catalogue: Catalogue, located: Located) -> None:
     if kind not in METRIC_TYPES:
         raise DefinitionError(located.at("type"), f"a metric's type is one of {', '.join(sorted(METRIC_TYPES))}, not {kind!r}")
     if kind in ("simple", "cumulative"):
-        measure = _measure_name(located)
+        measure = measure_name(located)
         if measure not in catalogue.measures:
             raise DefinitionError(located.at("type_params", "measure"), f"unknown measure '{measure}'{_did_you_mean(measure, catalogue.measures)}")
     for _, reference, where in _metric_inputs(located):
@@ -183,7 +186,7 @@ def _check_metric(catalogue: Catalogue, located: Located) -> None:
         raise DefinitionError(located.at("type_params", "expr"), "a derived metric needs type_params.expr")
 
 
-def _measure_name(located: Located) -> str:
+def measure_name(located: Located) -> str:
     measure = located.get("type_params", "measure")
     return str(measure.get("name") if isinstance(measure, dict) else measure)
 
@@ -311,14 +314,17 @@ class _Planner:
         if kind in ("simple", "cumulative"):
             return {"aggregate": self._aggregate(located, own)}
         inputs: dict[str, dict[str, Any]] = {}
+        parts = []
         for _, reference, where in _metric_inputs(located):
             child = self.catalogue.metrics[reference["name"]]
             child_filters = own + self._filters(reference.get("filter"), where.at("filter"))
             alias = str(reference.get("alias") or reference["name"])
+            if alias in inputs and kind == "derived":
+                raise DefinitionError(where, f"metric '{alias}' is read twice: give one an alias")
             inputs[alias] = self._metric(child, child_filters, stack, where)
+            parts.append(inputs[alias])
         if kind == "ratio":
-            names = list(inputs)
-            return {"ratio": [inputs[names[0]], inputs[names[1]]]}
+            return {"ratio": parts}
         expr = str(located.get("type_params", "expr"))
         template = expr
         for position, alias in enumerate(sorted(inputs, key=len, reverse=True)):
@@ -339,15 +345,21 @@ class _Planner:
         return [(str(v), where.at(i) if isinstance(value, list) else where) for i, v in enumerate(values)]
 
     def _aggregate(self, located: Located, filters: list[tuple[str, Where]]) -> str:
-        measure_name = _measure_name(located)
-        model = self.catalogue.measures[measure_name]
-        measure = model.measures[measure_name]
+        measure_key = measure_name(located)
+        model = self.catalogue.measures[measure_key]
+        measure = model.measures[measure_key]
         if located.get("type") == "cumulative":
             return self._cumulative_aggregate(located, model, measure, filters)
+        reference = located.get("type_params", "measure")
+        if isinstance(reference, dict):
+            unsupported = sorted(set(reference) & {"join_to_timespine", "fill_nulls_with"})
+            if unsupported:
+                raise DefinitionError(located.at("type_params", "measure", unsupported[0]), f"{unsupported[0]} is not supported in metric tables")
+            filters = filters + self._filters(reference.get("filter"), located.at("type_params", "measure", "filter"))
         source = self._source(model)
         for _kind, name, where in self.group_by:
             self._dimension(source, model, name, where)
-        input_alias = f"measure__{measure_name}"
+        input_alias = f"measure__{measure_key}"
         source.row_columns[input_alias] = model.expr(measure)
         rendered = [self._render_filter(source, model, text, where) for text, where in filters]
         predicate = " and ".join(f"({r})" for r in rendered) if rendered else None
@@ -355,7 +367,7 @@ class _Planner:
         for aggregate in source.aggregates:
             if aggregate["input"] == input_alias and aggregate["function"] == function and aggregate["filter"] == predicate:
                 return str(aggregate["column"])
-        column = f"agg_{len([a for s in self.sources.values() for a in s.aggregates]) + 1}_{measure_name}"
+        column = f"agg_{len([a for s in self.sources.values() for a in s.aggregates]) + 1}_{measure_key}"
         source.aggregates.append({"column": column, "function": function, "input": input_alias, "filter": predicate})
         return column
 

@@ -232,3 +232,25 @@ def test_a_changed_metric_definition_makes_its_tables_stale_and_the_runner_rebui
     expected = warehouse.scalar(f"select sum(m_nights) from marts.fct_booking_events where dim_booking_event = 'confirmed' and ds <= '{LAST_DS}'")
     after = warehouse.scalar("select sum(m_nights_booked) from metrics.mtr_bookings_by_market")
     assert after == expected != before
+
+
+def test_dbt_refuses_a_metric_table_generated_from_another_version_of_its_saved_query(analyst_project):
+    project, warehouse = analyst_project
+    before = warehouse.query("select * from metrics.mtr_shares_by_channel order by all")
+    edit_yaml(
+        project / "models/metrics/_core__metric_tables.yml",
+        lambda d: next(q for q in d["saved_queries"] if q["name"] == "shares_by_channel")["query_params"]["metrics"].append("likes"),
+    )
+    out = in_project(project, warehouse, "dbt", "build", "--select", "mtr_shares_by_channel", "--vars", f'{{ds: "{LAST_DS}"}}', ok=False)
+    assert "mtr_shares_by_channel was generated from another version of saved query 'shares_by_channel' than the YAML holds" in out
+    assert "run .venv/bin/stayhub metrics generate" in out
+    assert warehouse.query("select * from metrics.mtr_shares_by_channel order by all") == before
+    in_project(project, warehouse, "stayhub", "metrics", "generate")
+    # A new column: the published table is rebuilt whole, as for any partitioned model whose columns change.
+    out = in_project(project, warehouse, "dbt", "build", "--select", "mtr_shares_by_channel", "--vars", f'{{ds: "{LAST_DS}"}}', ok=False)
+    assert "mtr_shares_by_channel: the model's columns changed" in out
+    window = f'{{start_ds: "{FIRST_DS}", end_ds: "{LAST_DS}"}}'
+    in_project(project, warehouse, "dbt", "build", "--select", "mtr_shares_by_channel", "--full-refresh", "--vars", window)
+    columns, rows = table_rows(warehouse, "metrics.mtr_shares_by_channel")
+    assert columns == ["ds", "dim_engagement_share_channel", "m_shares", "m_likes"]
+    assert sum(row[3] or 0 for row in rows) == warehouse.scalar(f"select sum(m_likes) from marts.fct_listing_engagements where ds <= '{LAST_DS}'")

@@ -236,7 +236,11 @@ def test_changing_a_models_sql_makes_it_and_its_downstream_models_stale_and_noth
         ("macros/utils/url_decode.sql", "coalesce(try_url_decode(", "coalesce(try_url_decode( "),
     )
     assert changed.keys() == fingerprints.keys()
-    stale_models = {"fct_page_views", "cum_user_activity", "cum_listing_engagement"}
+    # It, the cumulative tables built on it, and the metric tables built on either.
+    stale_models = {
+        "fct_page_views", "cum_user_activity", "cum_listing_engagement",
+        "mtr_page_views_by_platform", "mtr_conversion_by_market", "mtr_marketplace_daily",
+    }  # fmt: skip
     assert {model for model in fingerprints if changed[model] != fingerprints[model]} == stale_models
 
     statuses = partition_status(crafted_warehouse.duckdb_path, changed, crafted_landing.FIRST_DS, crafted_landing.LAST_DS)
@@ -259,6 +263,11 @@ def test_a_macro_the_engine_dispatches_to_changes_the_models_using_it(fingerprin
         "fct_listing_engagements",
         "cum_user_activity",
         "cum_listing_engagement",
+        "mtr_page_views_by_platform",
+        "mtr_conversion_by_market",
+        "mtr_engagement_by_platform",
+        "mtr_shares_by_channel",
+        "mtr_marketplace_daily",
     }
 
 

@@ -199,3 +199,32 @@ def test_check_names_a_stale_missing_or_left_over_file(project, capsys, monkeypa
     assert "models/metrics/tables/mtr_old_table.sql: left over" in err
     assert "models/metrics/tables/mtr_engagement_by_platform.sql: stale" in err
     assert "mtr_bookings_by_market.sql" not in err
+
+
+@pytest.mark.parametrize(
+    ("relative", "change", "expected"),
+    [
+        (
+            "models/marts/listings/_listings__semantic_models.yml",
+            lambda d: d["semantic_models"][0]["measures"][0].update(non_additive_dimension={"name": "ds", "window_choice": "max"}),
+            "(page_views).measures[0].non_additive_dimension: non_additive_dimension on a measure is not supported in metric tables",
+        ),
+        (METRICS_YAML, lambda d: metric(d, "likes")["type_params"].update(measure={"name": "likes", "fill_nulls_with": 0}), "fill_nulls_with is not supported"),
+        (
+            TABLES_YAML,
+            lambda d: d["saved_queries"].append(
+                {"name": "viewers_by_platform", "query_params": {"metrics": ["active_viewers_7d"], "group_by": ["Dimension('page_view__platform')"]}}
+            ),
+            "a metric table with a cumulative metric groups by metric_time only",
+        ),
+        (
+            TABLES_YAML,
+            lambda d: saved_query(d, "shares_by_channel")["query_params"]["group_by"].append("TimeDimension('metric_time', 'week')"),
+            "metric tables are daily",
+        ),
+    ],
+    ids=["semi_additive_measure", "fill_nulls_with", "cumulative_cut", "weekly_grain"],
+)
+def test_what_metric_tables_do_not_support_is_refused_by_name(project, relative, change, expected):
+    edit(project, relative, change)
+    assert expected in mistake(project)
