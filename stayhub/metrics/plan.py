@@ -293,7 +293,7 @@ class _Planner:
             located = self.catalogue.metrics.get(name)
             if located is None:
                 raise DefinitionError(where, f"unknown metric '{name}'{_did_you_mean(name, self.catalogue.metrics)}")
-            expression = self._metric(located, [], (), where)
+            expression = self._metric(located, [], ())
             metrics.append({"column": f"m_{name}", "name": name, "expression": expression, "located": located})
         if self.has_cumulative and self.group_by:
             raise DefinitionError(
@@ -303,8 +303,9 @@ class _Planner:
         self._fill_dimension_descriptions()
         return TablePlan(query, self.dimensions, self.sources, metrics)
 
-    # An expression tree over the aggregates: {'aggregate': col} | {'ratio': [a, b]} | {'derived': expr, 'inputs': {name: tree}}.
-    def _metric(self, located: Located, filters: list[tuple[str, Where]], stack: tuple[str, ...], used_at: Where) -> dict[str, Any]:
+    # An expression tree over the aggregates: {'aggregate': col} | {'ratio': [a, b]} | {'derived': template, 'inputs': [tree, ...]},
+    # the template's {0}, {1}, ... standing for the inputs.
+    def _metric(self, located: Located, filters: list[tuple[str, Where]], stack: tuple[str, ...]) -> dict[str, Any]:
         if located.name in stack:
             raise DefinitionError(located.at("type_params"), f"metric '{located.name}' refers to itself through {' -> '.join(stack)}")
         stack = (*stack, located.name)
@@ -321,7 +322,7 @@ class _Planner:
             alias = str(reference.get("alias") or reference["name"])
             if alias in inputs and kind == "derived":
                 raise DefinitionError(where, f"metric '{alias}' is read twice: give one an alias")
-            inputs[alias] = self._metric(child, child_filters, stack, where)
+            inputs[alias] = self._metric(child, child_filters, stack)
             parts.append(inputs[alias])
         if kind == "ratio":
             return {"ratio": parts}
@@ -330,7 +331,8 @@ class _Planner:
         for position, alias in enumerate(sorted(inputs, key=len, reverse=True)):
             template = re.sub(rf"\b{re.escape(alias)}\b", f"{{{position}}}", template)
         ordered = sorted(inputs, key=len, reverse=True)
-        leftover = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"\{\d+\}", " ", template))) - _SQL_WORDS
+        # Names left that are not function calls nor SQL words: metrics the expr does not declare as inputs.
+        leftover = set(re.findall(r"\b([A-Za-z_][A-Za-z0-9_]*)\b(?!\s*\()", re.sub(r"\{\d+\}|'[^']*'", " ", template))) - _SQL_WORDS
         if leftover:
             raise DefinitionError(
                 located.at("type_params", "expr"), f"expr names {', '.join(sorted(leftover))}, not among the metric's inputs ({', '.join(inputs)})"
@@ -514,6 +516,6 @@ class _Column(str):
 
 
 _SQL_WORDS = {
-    "nullif", "coalesce", "cast", "as", "double", "and", "or", "not", "case", "when", "then", "else", "end",
-    "null", "is", "abs", "greatest", "least", "round", "x",
+    "as", "double", "float", "decimal", "integer", "bigint", "and", "or", "not", "case", "when", "then", "else", "end",
+    "null", "is", "in", "between", "true", "false",
 }  # fmt: skip
