@@ -104,7 +104,7 @@ def models_yaml(plans: list[TablePlan]) -> str:
 def _model_yaml(plan: TablePlan) -> dict[str, Any]:
     query = plan.saved_query
     grain = [d["column"] for d in plan.dimensions]
-    cut = ", ".join(d["name"] for d in plan.dimensions) or "nothing else"
+    rows_are = "one row per ds" + (" and " + ", ".join(d["name"] for d in plan.dimensions) if plan.dimensions else "")
     description = str(query.get("description") or query.get("label") or plan.name).strip()
     meta = dict(query.get("config", "meta", default={}) or {})
     meta.update(
@@ -123,7 +123,7 @@ def _model_yaml(plan: TablePlan) -> dict[str, Any]:
         columns.append({"name": metric["column"], "description": f"{label} ({kind} metric {metric['name']}): {located.get('description') or ''}".strip()})
     return {
         "name": plan.model_name,
-        "description": f"{description} Metric table of saved query `{plan.name}`: one row per ds and {cut}.",
+        "description": f"{description} Metric table of saved query `{plan.name}`: {rows_are}.",
         "config": {"meta": meta},
         "data_tests": [{"unique_grain": {"arguments": {"columns": ["ds", *grain]}}}],
         "columns": columns,
