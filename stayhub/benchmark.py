@@ -257,7 +257,9 @@ BACKFILL_CHUNK_DAYS = 7
 BACKFILL_JOBS = {"project": ["--select", "fqn:*"], "mb_job": ["--selector", "microbatch_compatible"]}
 
 
-def backfill_db(workdir: Path, name: str) -> Path:
+def scenario_db(workdir: Path, name: str) -> Path:
+    """A scenario's own warehouse, in a folder of its own beside its dbt target. Always warehouse.duckdb:
+    DuckDB names the catalog after the file, and the semantic manifest MetricFlow reads names it too."""
     return workdir / "history" / name / "warehouse.duckdb"
 
 
@@ -271,35 +273,35 @@ def register_backfill_scenario(job: str, way: str, description: str, run_way: Ca
 
     def setup(workdir: Path) -> None:
         ensure_history_sample(workdir)
-        shutil.rmtree(backfill_db(workdir, name).parent, ignore_errors=True)
-        backfill_db(workdir, name).parent.mkdir(parents=True)
-        run_dbt(["seed"], history_raw_root(workdir), backfill_db(workdir, name), target_path=workdir / "history" / f"target_{name}")
+        shutil.rmtree(scenario_db(workdir, name).parent, ignore_errors=True)
+        scenario_db(workdir, name).parent.mkdir(parents=True)
+        run_dbt(["seed"], history_raw_root(workdir), scenario_db(workdir, name), target_path=workdir / "history" / f"target_{name}")
 
     def run(workdir: Path) -> int:
-        run_way(workdir, backfill_db(workdir, name), selection)
-        return partition_rows(backfill_db(workdir, name), *backfill_range(), schemas=("base", "staging", "marts", "cumulative"))
+        run_way(workdir, scenario_db(workdir, name), selection)
+        return partition_rows(scenario_db(workdir, name), *backfill_range(), schemas=("base", "staging", "marts", "cumulative"))
 
     SCENARIOS[name] = Scenario(description, run, setup)
 
 
-def backfill_dbt(workdir: Path, duckdb_path: Path, args: list[str]) -> None:
+def scenario_dbt(workdir: Path, duckdb_path: Path, args: list[str]) -> None:
     run_dbt(args, history_raw_root(workdir), duckdb_path, target_path=duckdb_path.parent / "target")
 
 
 def backfill_one_range_run(workdir: Path, duckdb_path: Path, selection: list[str]) -> None:
     start_ds, end_ds = backfill_range()
-    backfill_dbt(workdir, duckdb_path, ["run", *selection, "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+    scenario_dbt(workdir, duckdb_path, ["run", *selection, "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
 
 
 def backfill_day_loop(workdir: Path, duckdb_path: Path, selection: list[str]) -> None:
     for offset in range(BACKFILL_DAYS):
-        backfill_dbt(workdir, duckdb_path, ["run", *selection, "--vars", dbt_vars(ds=history_day(offset + 1))])
+        scenario_dbt(workdir, duckdb_path, ["run", *selection, "--vars", dbt_vars(ds=history_day(offset + 1))])
 
 
 def backfill_microbatch(workdir: Path, duckdb_path: Path, selection: list[str]) -> None:
     start_ds, end_ds = backfill_range()
     end_exclusive = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
-    backfill_dbt(
+    scenario_dbt(
         workdir,
         duckdb_path,
         ["run", *selection, "--vars", json.dumps({"publish_mode": "microbatch"}), "--event-time-start", start_ds, "--event-time-end", end_exclusive],
@@ -331,16 +333,6 @@ METRICS_DAYS = 90
 METRICS_BASE = "metrics_base"
 
 
-def metrics_db(workdir: Path, name: str) -> Path:
-    # Always warehouse.duckdb, in a folder per scenario: DuckDB names the catalog after the
-    # file, and the semantic manifest MetricFlow reads names it too.
-    return workdir / "history" / name / "warehouse.duckdb"
-
-
-def metrics_dbt(workdir: Path, name: str, args: list[str]) -> None:
-    run_dbt(args, history_raw_root(workdir), metrics_db(workdir, name), target_path=metrics_db(workdir, name).parent / "target")
-
-
 def metrics_range() -> tuple[str, str]:
     return HISTORY_START, history_day(METRICS_DAYS)
 
@@ -348,23 +340,25 @@ def metrics_range() -> tuple[str, str]:
 def setup_metrics_base(workdir: Path) -> None:
     """The history sample's first 90 days built but for the metric tables (the time spine included); kept in the workdir."""
     ensure_history_sample(workdir)
-    built = metrics_db(workdir, METRICS_BASE).parent / ".built"
+    built = scenario_db(workdir, METRICS_BASE).parent / ".built"
     if built.exists():
         return
     shutil.rmtree(built.parent, ignore_errors=True)
     built.parent.mkdir(parents=True)
     start_ds, end_ds = metrics_range()
-    metrics_dbt(workdir, METRICS_BASE, ["seed"])
-    metrics_dbt(workdir, METRICS_BASE, ["run", "--exclude", "path:models/metrics/tables", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+    scenario_dbt(workdir, scenario_db(workdir, METRICS_BASE), ["seed"])
+    scenario_dbt(
+        workdir, scenario_db(workdir, METRICS_BASE), ["run", "--exclude", "path:models/metrics/tables", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)]
+    )
     built.touch()
 
 
 def copy_metrics_base(workdir: Path, name: str) -> None:
     """A copy of the base warehouse, in a fresh folder of its own: no metric table yet."""
     setup_metrics_base(workdir)
-    shutil.rmtree(metrics_db(workdir, name).parent, ignore_errors=True)
-    metrics_db(workdir, name).parent.mkdir(parents=True)
-    shutil.copyfile(metrics_db(workdir, METRICS_BASE), metrics_db(workdir, name))
+    shutil.rmtree(scenario_db(workdir, name).parent, ignore_errors=True)
+    scenario_db(workdir, name).parent.mkdir(parents=True)
+    shutil.copyfile(scenario_db(workdir, METRICS_BASE), scenario_db(workdir, name))
 
 
 def setup_metrics_build(workdir: Path) -> None:
@@ -373,19 +367,23 @@ def setup_metrics_build(workdir: Path) -> None:
 
 def run_metrics_build(workdir: Path) -> int:
     start_ds, end_ds = metrics_range()
-    metrics_dbt(workdir, "metrics_build", ["run", "--select", "tag:metrics", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
-    return partition_rows(metrics_db(workdir, "metrics_build"), start_ds, end_ds, schemas=("metrics",))
+    scenario_dbt(workdir, scenario_db(workdir, "metrics_build"), ["run", "--select", "tag:metrics", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+    return partition_rows(scenario_db(workdir, "metrics_build"), start_ds, end_ds, schemas=("metrics",))
 
 
 def setup_metrics_daily(workdir: Path) -> None:
     copy_metrics_base(workdir, "metrics_daily")
-    metrics_dbt(workdir, "metrics_daily", ["run", "--select", "tag:metrics", "--vars", dbt_vars(start_ds=HISTORY_START, end_ds=history_day(METRICS_DAYS - 1))])
+    scenario_dbt(
+        workdir,
+        scenario_db(workdir, "metrics_daily"),
+        ["run", "--select", "tag:metrics", "--vars", dbt_vars(start_ds=HISTORY_START, end_ds=history_day(METRICS_DAYS - 1))],
+    )
 
 
 def run_metrics_daily(workdir: Path) -> int:
     day = history_day(METRICS_DAYS)
-    metrics_dbt(workdir, "metrics_daily", ["run", "--select", "tag:metrics", "--vars", dbt_vars(ds=day)])
-    return partition_rows(metrics_db(workdir, "metrics_daily"), day, schemas=("metrics",))
+    scenario_dbt(workdir, scenario_db(workdir, "metrics_daily"), ["run", "--select", "tag:metrics", "--vars", dbt_vars(ds=day)])
+    return partition_rows(scenario_db(workdir, "metrics_daily"), day, schemas=("metrics",))
 
 
 def mf_project(workdir: Path) -> Path:
@@ -395,19 +393,19 @@ def mf_project(workdir: Path) -> Path:
 def setup_metrics_mf(workdir: Path) -> None:
     """The base warehouse's semantic manifest, where mf looks for it."""
     setup_metrics_base(workdir)
-    metrics_dbt(workdir, METRICS_BASE, ["parse"])
+    scenario_dbt(workdir, scenario_db(workdir, METRICS_BASE), ["parse"])
     # mf reads <project>/target/semantic_manifest.json, whatever --target-path or DBT_TARGET_PATH
     # say (dbt-metricflow 0.15): it is pointed (DBT_PROJECT_DIR) at a folder holding the
     # project's dbt_project.yml and the base warehouse's target.
     shutil.rmtree(mf_project(workdir), ignore_errors=True)
     mf_project(workdir).mkdir(parents=True)
     (mf_project(workdir) / "dbt_project.yml").symlink_to(PROJECT_ROOT / "dbt_project.yml")
-    (mf_project(workdir) / "target").symlink_to(metrics_db(workdir, METRICS_BASE).parent / "target")
+    (mf_project(workdir) / "target").symlink_to(scenario_db(workdir, METRICS_BASE).parent / "target")
 
 
 def run_metrics_mf(workdir: Path) -> int:
     start_ds, end_ds = metrics_range()
-    raw_root, duckdb_path = history_raw_root(workdir), metrics_db(workdir, METRICS_BASE)
+    raw_root, duckdb_path = history_raw_root(workdir), scenario_db(workdir, METRICS_BASE)
     return sum(len(mf_query(query.name, start_ds, end_ds, raw_root, duckdb_path, mf_project(workdir))) for query in load_definitions().saved_queries)
 
 

@@ -50,24 +50,17 @@ def differences(project_root: Path = PROJECT_ROOT) -> list[str]:
             problems.append(f"{path}: missing")
         elif on_disk.read_text() != text:
             problems.append(f"{path}: stale (the YAML changed since it was generated)")
-    folder = project_root / TABLES_DIR
-    for path in sorted(folder.glob("*")) if folder.exists() else []:
-        if path.relative_to(project_root) not in expected:
-            problems.append(f"{path.relative_to(project_root)}: left over (no saved query makes it)")
+    problems += [f"{path}: left over (no saved query makes it)" for path in _left_over(project_root, set(expected))]
     return problems
 
 
 def write(project_root: Path = PROJECT_ROOT) -> list[Path]:
     """Writes the generated files and removes left-over ones; returns the paths that changed."""
     files = generated_files(project_root)
-    changed = []
-    folder = project_root / TABLES_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    wanted = {project_root / file.path for file in files}
-    for path in sorted(folder.glob("*")):
-        if path not in wanted:
-            path.unlink()
-            changed.append(path.relative_to(project_root))
+    (project_root / TABLES_DIR).mkdir(parents=True, exist_ok=True)
+    changed = _left_over(project_root, {file.path for file in files})
+    for path in changed:
+        (project_root / path).unlink()
     for file in files:
         target = project_root / file.path
         if not target.exists() or target.read_text() != file.text:
@@ -76,10 +69,16 @@ def write(project_root: Path = PROJECT_ROOT) -> list[Path]:
     return changed
 
 
+def _left_over(project_root: Path, wanted: set[Path]) -> list[Path]:
+    """Files of the generated folder (relative to the project) that no saved query makes."""
+    folder = project_root / TABLES_DIR
+    found = sorted(path.relative_to(project_root) for path in folder.glob("*")) if folder.exists() else []
+    return [path for path in found if path not in wanted]
+
+
 def model_sql(plan: TablePlan) -> str:
     where = plan.saved_query.where
     body = {"saved_query": _saved_query_spec(plan), **plan.as_plan()}
-    body["dimensions"] = [{"column": d["column"], "alias": d["name"]} for d in plan.dimensions]
     for source in body["sources"]:
         source["relation"] = _Ref(source.pop("model"))
         for join in source["joins"]:

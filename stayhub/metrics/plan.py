@@ -97,7 +97,7 @@ def load_catalogue(definitions: Definitions) -> Catalogue:
         try:
             key = (str(window["model"]), str(window["column"]), int(window["days"]))
         except (KeyError, TypeError, ValueError) as error:
-            raise DefinitionError(located.at("window_of"), "meta.window_of needs model, column, days and subject") from error
+            raise DefinitionError(located.at("window_of"), "meta.window_of needs model, column and days (subject defaults to column)") from error
         catalogue.windows[key] = located
     for located in definitions.metrics:
         _check_metric(catalogue, located)
@@ -152,19 +152,19 @@ def _semantic_model(located: Located) -> SemanticModel:
     return model
 
 
-def _metric_inputs(located: Located) -> list[tuple[str, dict[str, Any], Where]]:
-    """The metrics a ratio or derived metric reads: (name, reference, where)."""
+def _metric_inputs(located: Located) -> list[tuple[dict[str, Any], Where]]:
+    """The metrics a ratio or derived metric reads: (reference {name, filter, alias, ...}, where)."""
     kind = located.get("type")
-    inputs: list[tuple[str, dict[str, Any], Where]] = []
+    inputs: list[tuple[dict[str, Any], Where]] = []
     if kind == "ratio":
         for part in ("numerator", "denominator"):
             reference = located.get("type_params", part)
             reference = {"name": reference} if isinstance(reference, str) else (reference or {})
-            inputs.append((part, reference, located.at("type_params", part)))
+            inputs.append((reference, located.at("type_params", part)))
     elif kind == "derived":
         for index, reference in enumerate(located.get("type_params", "metrics", default=[]) or []):
             reference = {"name": reference} if isinstance(reference, str) else (reference or {})
-            inputs.append((str(index), reference, located.at("type_params", "metrics", index)))
+            inputs.append((reference, located.at("type_params", "metrics", index)))
     return inputs
 
 
@@ -176,9 +176,9 @@ def _check_metric(catalogue: Catalogue, located: Located) -> None:
         measure = measure_name(located)
         if measure not in catalogue.measures:
             raise DefinitionError(located.at("type_params", "measure"), f"unknown measure '{measure}'{_did_you_mean(measure, catalogue.measures)}")
-    for _, reference, where in _metric_inputs(located):
+    for reference, where in _metric_inputs(located):
         name = reference.get("name")
-        if name not in catalogue.metrics and name not in {m.name for m in catalogue.definitions.metrics}:
+        if name not in catalogue.metrics:
             raise DefinitionError(where, f"unknown metric '{name}'{_did_you_mean(str(name), catalogue.metrics)}")
         if reference.get("offset_window") or reference.get("offset_to_grain"):
             raise DefinitionError(where, "offset_window and offset_to_grain are not supported in metric tables")
@@ -238,7 +238,7 @@ class TablePlan:
 
     def as_plan(self) -> dict[str, Any]:
         return {
-            "dimensions": [d["column"] for d in self.dimensions],
+            "dimensions": [{"column": d["column"], "alias": d["name"]} for d in self.dimensions],
             "sources": [s.as_plan() for s in self.sources.values()],
             "metrics": [{"column": m["column"], "expression": m["expression"]} for m in self.metrics],
         }
@@ -257,8 +257,9 @@ class _Planner:
         self.catalogue = catalogue
         self.saved_query = saved_query
         self.sources: dict[str, Source] = {}
-        self.group_by: list[tuple[str, str, Where]] = []  # (kind, name, where)
+        self.group_by: list[tuple[str, Where]] = []  # (<entity>__<dimension>, where)
         self.dimensions: list[dict[str, str]] = []
+        self.descriptions: dict[str, str] = {}  # <entity>__<dimension> -> its description, where it was resolved
         self.has_cumulative = False
 
     def plan(self) -> TablePlan:
@@ -278,7 +279,7 @@ class _Planner:
                 continue
             if kind == "Entity":
                 raise DefinitionError(where, "group by an entity is not supported in metric tables: group by its dimensions")
-            self.group_by.append((kind, name, where))
+            self.group_by.append((name, where))
             column = "dim_" + name.replace("__", "_")
             if any(d["column"] == column for d in self.dimensions):
                 raise DefinitionError(where, f"'{name}' is grouped by twice")
@@ -297,10 +298,11 @@ class _Planner:
             metrics.append({"column": f"m_{name}", "name": name, "expression": expression, "located": located})
         if self.has_cumulative and self.group_by:
             raise DefinitionError(
-                self.group_by[0][2],
+                self.group_by[0][1],
                 "a metric table with a cumulative metric groups by metric_time only: a trailing window's users are cut by one value per day",
             )
-        self._fill_dimension_descriptions()
+        for dimension in self.dimensions:
+            dimension["description"] = self.descriptions.get(dimension["name"], "")
         return TablePlan(query, self.dimensions, self.sources, metrics)
 
     # An expression tree over the aggregates: {'aggregate': col} | {'ratio': [a, b]} | {'derived': template, 'inputs': [tree, ...]},
@@ -316,7 +318,7 @@ class _Planner:
             return {"aggregate": self._aggregate(located, own)}
         inputs: dict[str, dict[str, Any]] = {}
         parts = []
-        for _, reference, where in _metric_inputs(located):
+        for reference, where in _metric_inputs(located):
             child = self.catalogue.metrics[reference["name"]]
             child_filters = own + self._filters(reference.get("filter"), where.at("filter"))
             alias = str(reference.get("alias") or reference["name"])
@@ -359,7 +361,7 @@ class _Planner:
                 raise DefinitionError(located.at("type_params", "measure", unsupported[0]), f"{unsupported[0]} is not supported in metric tables")
             filters = filters + self._filters(reference.get("filter"), located.at("type_params", "measure", "filter"))
         source = self._source(model)
-        for _kind, name, where in self.group_by:
+        for name, where in self.group_by:
             self._dimension(source, model, name, where)
         input_alias = f"measure__{measure_key}"
         source.row_columns[input_alias] = model.expr(measure)
@@ -369,7 +371,7 @@ class _Planner:
         for aggregate in source.aggregates:
             if aggregate["input"] == input_alias and aggregate["function"] == function and aggregate["filter"] == predicate:
                 return str(aggregate["column"])
-        column = f"agg_{len([a for s in self.sources.values() for a in s.aggregates]) + 1}_{measure_key}"
+        column = self._aggregate_column(measure_key)
         source.aggregates.append({"column": column, "function": function, "input": input_alias, "filter": predicate})
         return column
 
@@ -397,9 +399,13 @@ class _Planner:
         source = self.sources.setdefault(source_name, Source(source_name, str(supplier.get("model")), "ds"))
         source.row_columns["window_subject"] = subject
         source.row_columns[f"window_{days}d"] = str(supplier.get("column"))
-        column = f"agg_{len([a for s in self.sources.values() for a in s.aggregates]) + 1}_{located.name}"
+        column = self._aggregate_column(located.name)
         source.aggregates.append({"column": column, "function": "count_distinct", "input": "window_subject", "filter": f"window_{days}d > 0"})
         return column
+
+    def _aggregate_column(self, suffix: str) -> str:
+        """agg_<n>_<suffix>, n counting the table's aggregates from 1."""
+        return f"agg_{sum(len(source.aggregates) for source in self.sources.values()) + 1}_{suffix}"
 
     def _source(self, model: SemanticModel) -> Source:
         if model.name not in self.sources:
@@ -417,6 +423,7 @@ class _Planner:
             return alias
         if entity == model.primary_entity and dimension in model.dimensions:
             source.row_columns[alias] = model.expr(model.dimensions[dimension])
+            self._describe(alias, model, model.dimensions[dimension])
             return alias
         if entity not in model.entities:
             raise DefinitionError(
@@ -448,7 +455,12 @@ class _Planner:
             },
         )
         join["columns"][alias] = owner.expr(owner.dimensions[dimension])
+        self._describe(alias, owner, owner.dimensions[dimension])
         return alias
+
+    def _describe(self, name: str, model: SemanticModel, dimension: dict[str, Any]) -> None:
+        entity, short = name.split("__")
+        self.descriptions.setdefault(name, str(dimension.get("description") or f"{short} of the {entity} ({model.name}), on the row's ds."))
 
     def _render_filter(self, source: Source, model: SemanticModel, text: str, where: Where) -> str:
         """A MetricFlow filter as SQL over the source's aliases; a filter that does not compile raises."""
@@ -486,15 +498,6 @@ class _Planner:
             sqlglot.parse_one(f"select 1 from t where {predicate}", read="duckdb")
         except sqlglot.errors.ParseError as error:
             raise DefinitionError(where, f"does not compile as SQL: {predicate!r}: {str(error).splitlines()[0]}") from error
-
-    def _fill_dimension_descriptions(self) -> None:
-        for dimension in self.dimensions:
-            entity, name = dimension["name"].split("__")
-            for model in self.catalogue.semantic_models.values():
-                if name in model.dimensions and (model.key_entity(entity) or model.primary_entity == entity):
-                    found = model.dimensions[name]
-                    dimension["description"] = str(found.get("description") or f"{name} of the {entity} ({model.name}), on the row's ds.")
-                    break
 
 
 class _Renderable:
