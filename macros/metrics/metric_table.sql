@@ -6,6 +6,7 @@
 
       saved_query {name, metrics, group_by}: what it was generated from (a run
                     stops when the saved query now says otherwise: generate again);
+                    none for a plan not made from a saved query (experiments);
       dimensions  [{column, alias}]: the group-by columns, by their alias in every source's rows;
       sources     [{name, relation, time_column, row_columns {alias: expr},
                     joins [{entity, relation, key, foreign_key, valid_from, valid_to, columns {alias: expr}}],
@@ -21,7 +22,9 @@
     group missing from one source has nulls there, as MetricFlow's outer join.
 -#}
 {% macro metric_table(plan) %}
-    {%- do _assert_metric_table_is_current(plan.saved_query) -%}
+    {%- if plan.saved_query is not none -%}
+        {%- do _assert_metric_table_is_current(plan.saved_query) -%}
+    {%- endif -%}
     {%- set lookback = partition_lookback_days() -%}
     {%- set dimension_columns = plan.dimensions | map(attribute='column') | list -%}
     {%- set all_aggregates = [] -%}

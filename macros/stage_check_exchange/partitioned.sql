@@ -3,7 +3,8 @@
     partitioned by ds.
 
     1. stage   the model's rows for the run window (widened by the model's
-               lookback) are built into <schema>_stage.<model>;
+               lookback) are built into <schema>_stage.<model> (a Python
+               model reads its window as partition_window: py_script_comment);
     2. check   the model's partition checks (meta.partition_checks in its
                YAML) run on every staged ds; every result goes to the audit
                table; a failed `error` check stops here: production is
@@ -21,7 +22,7 @@
                in audit.partition_ledger (macros/ledger): run, time, rows,
                check status, fingerprint.
 -#}
-{% materialization partitioned, default %}
+{% materialization partitioned, default, supported_languages=['sql', 'python'] %}
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set stage_relation = stage_relation_for(target_relation) -%}
@@ -34,8 +35,8 @@
 
     {#- 1. Stage. -#}
     {%- do adapter.drop_relation(stage_relation) -%}
-    {%- call statement('stage') -%}
-        {{ create_table_as(False, stage_relation, sql) }}
+    {%- call statement('stage', language=model.language) -%}
+        {{ create_table_as(False, stage_relation, compiled_code, language=model.language) }}
     {%- endcall -%}
     {%- do adapter.commit() -%}
     {%- do _assert_rows_inside_window(stage_relation, first_ds, window.end_ds) -%}

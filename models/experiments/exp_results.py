@@ -1,0 +1,24 @@
+"""Experiment results as of each ds: every metric, variant against control and cut.
+
+Reads the window's sufficient statistics (exp_sufficient_stats) and the
+experiments' settings (exp_definitions) and computes, with scipy, what SQL
+engines cannot: Welch's t-test with the t distribution, the relative lift by
+the delta method, CUPED, the minimum detectable effect, the multiple-testing
+adjustment, sequential intervals and the sample-ratio test
+(stayhub/experiments/stats.py). Published by stage-check-exchange like every
+partitioned model: the materialization hands it the partitions it owns as
+`partition_window` (macros/experiments/py_script_comment.sql).
+"""
+
+
+def model(dbt, session):
+    # dbt does not render the folder's Jinja materialized config for Python models: always stage-check-exchange.
+    dbt.config(materialized="partitioned")
+    from stayhub.experiments.stats import RESULT_COLUMNS, analyse
+
+    first_ds, last_ds = partition_window  # noqa: F821 - defined by the materialization
+    statistics = dbt.ref("exp_sufficient_stats").filter(f"ds between date '{first_ds}' and date '{last_ds}'").df()
+    definitions = dbt.ref("exp_definitions").df()
+    results = analyse(statistics, definitions)
+    columns = ", ".join("cast(ds as date) as ds" if name == "ds" else name for name in RESULT_COLUMNS)
+    return session.from_df(results).project(columns)
