@@ -1,0 +1,1 @@
+"""A/B experiment analysis: the statistics engine behind the experiment results model."""
