@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+scripts/ensure_chromium.sh
 
 echo "== sqlfluff lint (models, macros, tests, analyses)"
 .venv/bin/sqlfluff lint models macros tests analyses

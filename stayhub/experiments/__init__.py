@@ -1,0 +1,1 @@
+"""The experimentation framework: experiment definitions, results and their reports."""
