@@ -251,7 +251,8 @@ td {{ padding: 4px 6px; border-bottom: 1px solid #e9ecef; white-space: nowrap; v
 td .sub {{ color: #6c757d; font-size: 11.5px; }}
 td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
 table.kv th {{ background: #e9ecef; color: #212529; font-weight: 500; }}
-table.kv th, table.kv td, table.results th {{ white-space: normal; }}
+table.kv th, table.kv td, table.results th, table.index td {{ white-space: normal; }}
+.badge, .nowrap {{ white-space: nowrap; }}
 table.results tr.all td {{ font-weight: 600; background: #f1f3f5; }}
 table.full {{ width: 100%; }}
 .badge {{ display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; font-weight: 600; }}
@@ -621,9 +622,9 @@ def render_index(experiments: list[ExperimentData], linked: set[str]) -> str:
             [
                 name,
                 _e(info.get("description")),
-                _e(info.get("owner")),
-                f"{_e(info.get('start_ds'))} → {_e(end) if not _missing(end) else 'open'}",
-                _e(data.as_of),
+                f'<span class="nowrap">{_e(info.get("owner"))}</span>',
+                f'<span class="nowrap">{_e(info.get("start_ds"))} →</span> <span class="nowrap">{_e(end) if not _missing(end) else "open"}</span>',
+                f'<span class="nowrap">{_e(data.as_of)}</span>',
                 _e(", ".join(data.treatments())),
                 _srm_badge(data),
                 verdicts or "–",
@@ -631,5 +632,5 @@ def render_index(experiments: list[ExperimentData], linked: set[str]) -> str:
             ]
         )
     headers = ["Experiment", "Description", "Owner", "Dates", "As of", "Variants vs control", "Sample ratio", "Verdicts (cut all)", "Open alerts"]
-    body = "<h1>Experiments</h1>" + _table(headers, rows, "full") if rows else "<h1>Experiments</h1><p>No experiments.</p>"
+    body = "<h1>Experiments</h1>" + _table(headers, rows, "index full") if rows else "<h1>Experiments</h1><p>No experiments.</p>"
     return _page("Experiments", body)
