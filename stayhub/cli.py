@@ -5,6 +5,7 @@
     stayhub backfill run|list|resume ...
     stayhub ledger ...              missing and stale partitions, and why
     stayhub metrics generate|check|catalogue   metric tables from the semantic-layer YAML
+    stayhub experiments report      HTML reports of the experiment results
     stayhub benchmark ...           timed scenarios
 
 Each subcommand is a module's main(argv) -> int: everything after the
@@ -54,6 +55,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("backfill", "stayhub.backfill.__main__:main", "rebuild a range of ds away from production, check, compare and swap it in (run, list, resume)"),
     Command("ledger", "stayhub.ledger:main", "list the missing and stale partitions of every partitioned model, why, and the command that rebuilds them"),
     Command("metrics", "stayhub.metrics.cli:main", "generate and check the metric tables from the semantic-layer YAML, print the metric catalogue"),
+    Command("experiments", "stayhub.experiments.cli:main", "the experimentation framework: write HTML reports of the experiment results (report)"),
     Command("benchmark", "stayhub.benchmark:main", "time named scenarios, each in its own process, and print them as a table"),
 )
 

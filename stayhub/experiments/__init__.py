@@ -1,1 +1,1 @@
-"""A/B experiment analysis: the statistics engine behind the experiment results model."""
+"""The experimentation framework: experiment definitions, the statistics engine, results and their reports."""

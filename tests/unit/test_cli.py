@@ -36,6 +36,8 @@ HELP_MENTIONS: dict[tuple[str, ...], list[str]] = {
     ("ledger",): ["--models", "--start-ds", "--end-ds", "--all", "--raw-root", "--duckdb-path"],
     ("metrics",): ["generate", "check", "catalogue"],
     ("metrics", "catalogue"): ["--json"],
+    ("experiments",): ["report"],
+    ("experiments", "report"): ["--out", "--experiment", "--ds", "--duckdb-path"],
     ("benchmark",): ["scenarios", "--list", "--workdir", "--write"],
 }
 
@@ -63,7 +65,7 @@ def help_of(capsys: pytest.CaptureFixture[str], *words: str) -> str:
 
 
 def test_every_tool_is_a_subcommand_that_loads():
-    assert [command.name for command in cli.COMMANDS] == ["generate", "build", "backfill", "ledger", "metrics", "benchmark"]
+    assert [command.name for command in cli.COMMANDS] == ["generate", "build", "backfill", "ledger", "metrics", "experiments", "benchmark"]
     for command in cli.COMMANDS:
         assert callable(command.load()), command.target
 
