@@ -30,17 +30,18 @@ def parse_experiment_effects(values: Iterable[str | tuple[str, str, float]]) -> 
     effects: dict[tuple[int, int], float] = {}
     keys = [key for key, *_ in EXPERIMENTS]
     for value in values:
+        lift_text: object
         if isinstance(value, str):
             target, sep, lift_text = value.partition("=")
             key, colon, variant = target.partition(":")
             if not sep or not colon:
                 raise ValueError(f"experiment effect {value!r}: expected KEY:VARIANT=LIFT, e.g. search_ranking_v2:treatment=0.3")
-            try:
-                lift = float(lift_text)
-            except ValueError:
-                raise ValueError(f"experiment effect {value!r}: lift {lift_text!r} is not a number") from None
         else:
-            key, variant, lift = value
+            key, variant, lift_text = value
+        try:
+            lift = float(lift_text)
+        except (TypeError, ValueError):
+            raise ValueError(f"experiment effect {value!r}: lift {lift_text!r} is not a number") from None
         key, variant = key.strip(), variant.strip()
         if key not in keys:
             raise ValueError(f"experiment effect {value!r}: unknown experiment {key!r} (one of {', '.join(keys)})")
@@ -54,15 +55,19 @@ def parse_experiment_effects(values: Iterable[str | tuple[str, str, float]]) -> 
             raise ValueError(f"experiment effect {value!r}: lift must be a finite number above -1, got {lift}")
         if (experiment, variants.index(variant)) in effects:
             raise ValueError(f"experiment effect {value!r}: {key}:{variant} is given twice")
-        effects[(experiment, variants.index(variant))] = float(lift)
+        effects[(experiment, variants.index(variant))] = lift
     return tuple((experiment, variant, lift) for (experiment, variant), lift in sorted(effects.items()))
 
 
 def describe_experiment_effects(effects: tuple[tuple[int, int, float], ...]) -> str:
-    """The effects as the summary prints them: "key:variant=+30% page views", or none."""
+    """The effects as the summary prints them: "key:variant=0.3 (page views x 1.3)", or none."""
     if not effects:
         return "none"
-    return ", ".join(f"{EXPERIMENTS[experiment][0]}:{EXPERIMENTS[experiment][1][variant]}={lift:+.0%} page views" for experiment, variant, lift in effects)
+    described = []
+    for experiment, variant, lift in effects:
+        key, variants, *_ = EXPERIMENTS[experiment]
+        described.append(f"{key}:{variants[variant]}={lift:g} (page views x {1 + lift:g})")
+    return ", ".join(described)
 
 
 def variant_of(seed: int, experiment: int, user: np.ndarray) -> np.ndarray:

@@ -27,12 +27,15 @@ def file_hashes(raw_root: Path) -> dict[str, str]:
     return {str(path.relative_to(raw_root)): hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(raw_root.rglob("*")) if path.is_file()}
 
 
-def read_lines(raw_root: Path, source: str) -> list[dict]:
-    """The JSON objects of every part file of a source; dirty lines that do not parse are skipped."""
+def read_lines(raw_root: Path, source: str, containing: str = "") -> list[dict]:
+    """The JSON objects of every part file of a source (of the lines containing a text);
+    dirty lines that do not parse are skipped."""
     rows = []
     for part in sorted((raw_root / source).glob("ds=*/*.jsonl.gz")):
         with gzip.open(part, "rt", encoding="utf-8") as handle:
             for line in handle:
+                if containing not in line:
+                    continue
                 try:
                     value = json.loads(line)
                 except ValueError:
@@ -88,7 +91,7 @@ def page_views_per_active_day(raw_root: Path, days: int) -> dict[tuple[str, bool
     variant = {user: counts.most_common(1)[0][0] for user, counts in variants.items()}  # contaminated lines are a minority
     start = dt.date.fromisoformat(LIFTED["start_ds"])
     per_user_day: Counter = Counter()
-    for row in read_lines(raw_root, "events"):
+    for row in read_lines(raw_root, "events", containing='"page_view"'):
         user, day = user_id(row.get("user_id")), utc_date(row.get("event_ts"))
         # Far-off timestamps (dirty far_ts lines) would count as days of their own.
         if row.get("event_type") == "page_view" and user in first_exposure and day is not None and start <= day <= start + dt.timedelta(days=days):
@@ -124,7 +127,7 @@ def test_cli_prints_the_injected_effects(tmp_path):
     sizes = ["--days", "2", "--users", "100", "--listings", "20", "--events-per-day", "200"]
     result = run_cli("--raw-root", str(tmp_path / "raw"), *sizes, "--experiment-effect", "checkout_flow_2025:treatment_a=-0.25")
     assert result.returncode == 0, result.stderr
-    assert "Experiment effects injected: checkout_flow_2025:treatment_a=-25% page views." in result.stdout
+    assert "Experiment effects injected: checkout_flow_2025:treatment_a=-0.25 (page views x 0.75)." in result.stdout
     result = run_cli("--raw-root", str(tmp_path / "raw"), *sizes, "--overwrite")
     assert "Experiment effects injected: none." in result.stdout
 
