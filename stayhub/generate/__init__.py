@@ -23,6 +23,19 @@ days is the first N days of any longer sample made with the same arguments.
 Lines are serialised with DuckDB from numpy columns (real JSON, escaped) and
 compressed with gzip mtime 0, so the same arguments give the same bytes.
 
+Experiments are pure exposure logs unless an effect is injected, to test an
+experiment analysis against a known answer (repeatable):
+
+    stayhub generate --experiment-effect search_ranking_v2:treatment=0.3
+
+A user's variant is a hash of (seed, experiment, user). From the day after a
+user's first exposure to KEY (exposures are drawn after the day's visits), the
+logged-in visits of users whose variant is VARIANT (not control) view (1 + LIFT)
+times as many pages, hence page_view events, rounded up or down at random, at
+least one; LIFT > -1, and lifts of several experiments multiply. Everything the
+pages lead to (listing views, bookings) follows. Without the option, or with
+lifts of 0, the bytes are those of a run without it.
+
 Dirty data, each kind at about --dirty-rate of the rows where it applies
 (at least one every few days in tiny samples), is listed in KINDS; generate()
 returns how many lines of each kind landed in complete partitions.

@@ -1,9 +1,12 @@
 """The assignments source: experiment exposures logged during logged-in visits
 (re-exposures, contamination and redeliveries included), pooled until the day
-they land, and the SQL that writes their lines."""
+they land, and the SQL that writes their lines; a user's variant, their first
+exposure day, and the experiment effects (--experiment-effect) the visits apply."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,21 +22,76 @@ if TYPE_CHECKING:
     from .world import World
 
 
+def parse_experiment_effects(values: Iterable[str | tuple[str, str, float]]) -> tuple[tuple[int, int, float], ...]:
+    """Checked experiment effects, "KEY:VARIANT=LIFT" or (key, variant, lift), as
+    (experiment index, variant index, lift) sorted; ValueError naming the problem."""
+    if isinstance(values, str):
+        values = [values]
+    effects: dict[tuple[int, int], float] = {}
+    keys = [key for key, *_ in EXPERIMENTS]
+    for value in values:
+        lift_text: object
+        if isinstance(value, str):
+            target, sep, lift_text = value.partition("=")
+            key, colon, variant = target.partition(":")
+            if not sep or not colon:
+                raise ValueError(f"experiment effect {value!r}: expected KEY:VARIANT=LIFT, e.g. search_ranking_v2:treatment=0.3")
+        else:
+            key, variant, lift_text = value
+        try:
+            lift = float(lift_text)
+        except (TypeError, ValueError):
+            raise ValueError(f"experiment effect {value!r}: lift {lift_text!r} is not a number") from None
+        key, variant = key.strip(), variant.strip()
+        if key not in keys:
+            raise ValueError(f"experiment effect {value!r}: unknown experiment {key!r} (one of {', '.join(keys)})")
+        experiment = keys.index(key)
+        variants = EXPERIMENTS[experiment][1]
+        if variant == variants[0]:
+            raise ValueError(f"experiment effect {value!r}: {variant!r} is the control variant; name a treatment ({', '.join(variants[1:])})")
+        if variant not in variants:
+            raise ValueError(f"experiment effect {value!r}: unknown variant {variant!r} of {key} (one of {', '.join(variants[1:])})")
+        if not math.isfinite(lift) or lift <= -1:
+            raise ValueError(f"experiment effect {value!r}: lift must be a finite number above -1, got {lift}")
+        if (experiment, variants.index(variant)) in effects:
+            raise ValueError(f"experiment effect {value!r}: {key}:{variant} is given twice")
+        effects[(experiment, variants.index(variant))] = lift
+    return tuple((experiment, variant, lift) for (experiment, variant), lift in sorted(effects.items()))
+
+
+def describe_experiment_effects(effects: tuple[tuple[int, int, float], ...]) -> str:
+    """The effects as the summary prints them: "key:variant=0.3 (page views x 1.3)", or none."""
+    if not effects:
+        return "none"
+    described = []
+    for experiment, variant, lift in effects:
+        key, variants, *_ = EXPERIMENTS[experiment]
+        described.append(f"{key}:{variants[variant]}={lift:g} (page views x {1 + lift:g})")
+    return ", ".join(described)
+
+
+def variant_of(seed: int, experiment: int, user: np.ndarray) -> np.ndarray:
+    """The variant index of users in an experiment: a hash of (seed, experiment, user)."""
+    return (hash64(seed, 21, experiment, user) % U64(len(EXPERIMENTS[experiment][1]))).astype(np.int8)
+
+
 def simulate_day(world: World, day: int, visits: dict) -> None:
-    """Draws the exposures of the visits of `day`, and adds them to the pool."""
+    """Draws the exposures of the visits of `day`, records each user's first exposure
+    day (world.first_exposure), and adds the exposures to the pool."""
     if visits["n"] == 0:
         return
     rng = world.rng("assignments", day)
     logged_in = np.flatnonzero((visits["user"] >= 0) & ~visits["crawler"])
     chunks = []
-    for experiment, (_, variants, platforms, first_day, probability) in enumerate(EXPERIMENTS):
+    for experiment, (_, _, platforms, first_day, probability) in enumerate(EXPERIMENTS):
         exposed = logged_in[np.isin(visits["platform"][logged_in], platforms) & (rng.random(len(logged_in)) < probability)]
         if day < first_day:
             exposed = exposed[:0]
         at = visits["start"][exposed] + rng.integers(500, 30_000, len(exposed))
         again = rng.random(len(exposed)) < 0.2
         user = visits["user"][exposed]
-        variant = (hash64(world.cfg.seed, 21, experiment, user) % U64(len(variants))).astype(np.int8)
+        variant = variant_of(world.cfg.seed, experiment, user)
+        world.record_exposures(experiment, user, day)
         for index, times, flag in (
             (np.arange(len(exposed)), at, 0),
             (np.flatnonzero(again), at + rng.integers(MINUTE_MS, 15 * MINUTE_MS, len(exposed)), FLAG["re_exposure"]),

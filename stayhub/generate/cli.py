@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+from .assignments import describe_experiment_effects, parse_experiment_effects
 from .contract import (
     DEFAULT_DAYS,
     DEFAULT_DIRTY_RATE,
@@ -91,6 +92,17 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, 
     parser.add_argument(
         "--parts-per-partition", type=int, default=DEFAULT_PARTS_PER_PARTITION, help="part files per events partition (default %(default)s; other sources one)"
     )
+    parser.add_argument(
+        "--experiment-effect",
+        action="append",
+        default=[],
+        metavar="KEY:VARIANT=LIFT",
+        help=(
+            "inject a known effect (repeatable), e.g. search_ranking_v2:treatment=0.3: from the day after a user's first exposure to"
+            " experiment KEY, the logged-in visits of users in VARIANT (not control) view (1 + LIFT) times as many pages"
+            " (page_view events), LIFT > -1; without it experiments change nothing"
+        ),
+    )
     parser.add_argument("--overwrite", action="store_true", help="remove the source folders under --raw-root first")
     return parser, parser.parse_args(argv)
 
@@ -116,8 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             empty_partitions=empty,
             parts_per_partition=args.parts_per_partition,
             overwrite=args.overwrite,
+            experiment_effects=args.experiment_effect,
         )
     except (ValueError, FileExistsError) as error:
         parser.exit(2, f"{parser.prog}: error: {error}\n")
     print(_summary_table(summary, args.raw_root, time.monotonic() - started))
+    print(f"Experiment effects injected: {describe_experiment_effects(parse_experiment_effects(args.experiment_effect))}.")
     return 0

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .assignments import variant_of
 from .contract import DAY_MS, MINUTE_MS
 from .draws import diurnal_ms, hash64, random_u64, uuid4_bits, weighted_choice
 from .reference import (
@@ -119,6 +120,8 @@ def simulate_visits(
     utm = (platform == 0) & ~crawler & (rng.random(n_sessions) < 0.3)
     host = weighted_choice(rng, HOST_WEIGHTS, n_sessions)
     pages_per_session = np.where(crawler, np.minimum(60, rng.geometric(0.1, n_sessions)), np.minimum(30, rng.geometric(0.3, n_sessions)))
+    if cfg.experiment_effects:
+        pages_per_session = _experiment_effects(world, day, user, crawler, pages_per_session)
 
     # Pages: what was viewed, for how long, and what happened on it.
     n_pages = int(pages_per_session.sum())
@@ -240,3 +243,18 @@ def simulate_visits(
         "page_channel": channel,
         "pages": pages,
     }
+
+
+def _experiment_effects(world: World, day: int, user: np.ndarray, crawler: np.ndarray, pages: np.ndarray) -> np.ndarray:
+    """The pages of the sessions of `day` with the experiment effects applied: a logged-in
+    human session of a user whose variant has a lift, first exposed before `day`, views
+    pages * (1 + lift) pages (lifts of several experiments multiply), rounded up or down
+    at random to keep the mean, at least one. The rounding draws come from their own
+    generator, so the day's other draws (and the output without effects) stay as they are."""
+    lift = np.ones(len(pages))
+    human = (user >= 0) & ~crawler
+    for experiment, variant, effect in world.cfg.experiment_effects:
+        treated = human & (world.first_exposure_day(experiment, user) < day) & (variant_of(world.cfg.seed, experiment, user) == variant)
+        lift[treated] *= 1 + effect
+    lifted = np.floor(pages * lift + world.rng("events", day, 1).random(len(pages))).astype(pages.dtype)
+    return np.where(lift != 1, np.maximum(1, lifted), pages)

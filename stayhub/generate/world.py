@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,10 @@ from .contract import (
 )
 from .draws import Accumulator, seeded_rng
 from .files import DS_PATTERN, write_parts
-from .reference import WEEKDAY_FACTOR
+from .reference import EXPERIMENTS, WEEKDAY_FACTOR
 from .sql import run_sql
+
+NEVER_EXPOSED = np.iinfo(np.int32).max
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,14 @@ class Config:
     in_progress_days: int
     parts: int
     empty: frozenset[tuple[str, int]]  # {(source, day index)}
+    experiment_effects: tuple[tuple[int, int, float], ...] = ()  # (experiment, variant, lift) on page views
 
 
 class World:
     """The state shared by the sources while days are simulated one after the other:
-    the users and listings tables, the rows pooled until the day they land, the
-    change-id counters, the count accumulators and the DuckDB connection."""
+    the users and listings tables, the rows pooled until the day they land, each
+    experiment's first exposure day per user, the change-id counters, the count
+    accumulators and the DuckDB connection."""
 
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
@@ -75,6 +80,7 @@ class World:
         self.event_pool = Pool()
         self.booking_pool = Pool()
         self.assignment_pool = Pool()
+        self.first_exposure = [np.full(1, NEVER_EXPOSED, np.int32) for _ in EXPERIMENTS]  # per experiment, indexed by user id
         self.next_booking_id = 1
         self.last_change_id: dict[str, int] = {"bookings": 0, "users": 0}
         self.con = duckdb.connect()
@@ -97,6 +103,21 @@ class World:
         if n_rows:
             late[rng.choice(n_rows, size=min(n_rows, self.acc.take((source, "late"), max(0.05 * n_rows, 0.3))), replace=False)] = True
         return late
+
+    def record_exposures(self, experiment: int, users: np.ndarray, day: int) -> None:
+        """Notes `day` as the first exposure day of users not exposed to `experiment` before."""
+        first = self.first_exposure[experiment]
+        if len(users) and users.max() >= len(first):
+            grown = np.full(max(2 * len(first), int(users.max()) + 1), NEVER_EXPOSED, np.int32)
+            grown[: len(first)] = first
+            first = self.first_exposure[experiment] = grown
+        first[users] = np.minimum(first[users], day)
+
+    def first_exposure_day(self, experiment: int, users: np.ndarray) -> np.ndarray:
+        """The day users were first exposed to `experiment` (NEVER_EXPOSED: not yet; users -1 never)."""
+        first = self.first_exposure[experiment]
+        known = (users >= 0) & (users < len(first))
+        return np.where(known, first[np.where(known, users, 0)], NEVER_EXPOSED)
 
     def day_factor(self, day: int) -> float:
         """Traffic of the day's weekday relative to the average."""
@@ -170,6 +191,7 @@ def generate(
     empty_partitions=None,
     parts_per_partition: int = DEFAULT_PARTS_PER_PARTITION,
     overwrite: bool = False,
+    experiment_effects: Iterable[str | tuple[str, str, float]] = (),
 ) -> dict:
     """Writes a landing zone under raw_root and returns
     {source: {ds: {"lines": n, "complete": bool}}, "injected": {source: {kind: lines}}}.
@@ -178,8 +200,11 @@ def generate(
     also get in_progress_days more partitions without _SUCCESS. empty_partitions is a list
     of (source, ds) written with _SUCCESS only (None: assignments on day days // 2; []:
     none). "injected" counts the lines of each dirty kind (and informational flag) that
-    landed in complete partitions. Raises FileExistsError when raw_root already holds a
-    source folder and overwrite is false, ValueError on bad arguments."""
+    landed in complete partitions. experiment_effects ("KEY:VARIANT=LIFT" or (key, variant,
+    lift)) multiply by 1 + LIFT the pages of the logged-in visits of users of that variant
+    from the day after their first exposure; none leaves the data as it is without them.
+    Raises FileExistsError when raw_root already holds a source folder and overwrite is
+    false, ValueError on bad arguments."""
     start = _parse_date(start_ds, "start_ds")
     checks = [
         (days >= 1, "days must be at least 1"),
@@ -194,6 +219,7 @@ def generate(
     for ok, message in checks:
         if not ok:
             raise ValueError(message)
+    effects = assignments.parse_experiment_effects(experiment_effects)
     if empty_partitions is None:
         empty_partitions = [("assignments", start + dt.timedelta(days=days // 2))]
     empty: set[tuple[str, int]] = set()
@@ -213,7 +239,7 @@ def generate(
         shutil.rmtree(raw_root / source)
     raw_root.mkdir(parents=True, exist_ok=True)
 
-    cfg = Config(start, days, users, listings, events_per_day, dirty_rate, seed, in_progress_days, parts_per_partition, frozenset(empty))
+    cfg = Config(start, days, users, listings, events_per_day, dirty_rate, seed, in_progress_days, parts_per_partition, frozenset(empty), effects)
     world = World(cfg)
     summary: dict = {source: {} for source in SOURCES}
     injected = {source: {name: 0 for name in SOURCE_KINDS[source] + SOURCE_FLAGS[source]} for source in SOURCES}
