@@ -95,7 +95,7 @@ def run_full_build_default(workdir: Path) -> int:
 HISTORY_START = "2024-01-01"
 HISTORY_LENGTHS = (30, 180, 365)
 # Smaller days than the default sample, so that a year of history builds in minutes.
-HISTORY_SAMPLE = {"days": max(HISTORY_LENGTHS), "users": 5000, "listings": 600, "events_per_day": 3000}
+HISTORY_SAMPLE: dict[str, int] = {"days": max(HISTORY_LENGTHS), "users": 5000, "listings": 600, "events_per_day": 3000}
 
 
 def history_raw_root(workdir: Path) -> Path:
@@ -104,7 +104,16 @@ def history_raw_root(workdir: Path) -> Path:
 
 def ensure_history_sample(workdir: Path) -> None:
     if not (history_raw_root(workdir) / "events").exists():
-        generate.generate(history_raw_root(workdir), start_ds=HISTORY_START, overwrite=True, **HISTORY_SAMPLE)
+        sample = HISTORY_SAMPLE
+        generate.generate(
+            history_raw_root(workdir),
+            start_ds=HISTORY_START,
+            overwrite=True,
+            days=sample["days"],
+            users=sample["users"],
+            listings=sample["listings"],
+            events_per_day=sample["events_per_day"],
+        )
 
 
 def history_day(length: int) -> str:

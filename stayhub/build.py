@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from stayhub import generate
+from stayhub.experiments import cli as experiments_cli
 from stayhub.metrics import cli as metrics_cli
 from stayhub.warehouse import (
     DEFAULT_RAW_ROOT,
@@ -136,9 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     key_env = {PII_KEY_ENV: str(pii_key_file.expanduser().resolve())}
-    # The metric tables are generated from the semantic-layer YAML: a mistake there, or a
-    # generated file out of date, stops the build before anything runs.
-    if metrics_cli.main(["check"]) != 0:
+    # The metric tables and the experiment models are generated from YAML: a mistake there,
+    # or a generated file out of date, stops the build before anything runs.
+    if metrics_cli.main(["check"]) != 0 or experiments_cli.main(["check"]) != 0:
         return 1
     start_ds, end_ds = landed_range(args.raw_root)
     args.duckdb_path.parent.mkdir(parents=True, exist_ok=True)

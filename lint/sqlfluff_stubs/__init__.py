@@ -149,3 +149,27 @@ invocation_id = "00000000-0000-0000-0000-000000000000"
 
 def metric_table(plan):
     return "select ds from metric_table_rows"
+
+
+def type_double():
+    return "double"
+
+
+def ds_days(first_ds, last_ds):
+    return "select cast('2025-01-01' as date) as ds"
+
+
+def _experiment_daily_values_from(first_ds, last_ds, seed_ds, has_seed, pre_period_days):
+    return first_ds
+
+
+def experiment_definitions(experiments):
+    return "select 'key' as experiment_key from experiment_definitions"
+
+
+def experiment_user_daily_metrics(plan):
+    return "select ds, id_user, metric, m_value from experiment_user_daily_metrics"
+
+
+def experiment_user_cuts(experiments):
+    return "select ds, experiment_key, id_user, cut_name, cut_value from experiment_user_cuts"

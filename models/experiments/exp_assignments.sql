@@ -38,10 +38,7 @@ exposures as (
             exposures.experiment_key = variants.experiment_key
             and exposures.variant = variants.variant
     where
-        exposures.ds <= {{ ds_literal(window.end_ds) }}
-        {%- if has_seed %}
-        and exposures.ds >= {{ ds_literal(first_ds) }}
-        {%- endif %}
+        exposures.ds between {{ ds_literal(first_ds if has_seed else '0001-01-01') }} and {{ ds_literal(window.end_ds) }}
         and cast(exposures.assigned_at as date) >= variants.start_ds
         and (variants.end_ds is null or cast(exposures.assigned_at as date) <= variants.end_ds)
 ),
@@ -50,8 +47,33 @@ days as (
     {{ ds_days(first_ds, window.end_ds) }}
 ),
 
-candidates as (
+{#- The state of each user as of the partition before the window (none on a first build). -#}
+seed as (
     {%- if has_seed %}
+        select
+            experiment_key,
+            id_user,
+            first_exposed_at,
+            dim_platform,
+            min_variant,
+            max_variant,
+            m_exposures
+        from {{ this }}
+        where ds = {{ ds_literal(seed_ds) }}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as experiment_key,
+            cast(null as {{ dbt.type_bigint() }}) as id_user,
+            cast(null as {{ dbt.type_timestamp() }}) as first_exposed_at,
+            cast(null as {{ dbt.type_string() }}) as dim_platform,
+            cast(null as {{ dbt.type_string() }}) as min_variant,
+            cast(null as {{ dbt.type_string() }}) as max_variant,
+            cast(null as {{ dbt.type_bigint() }}) as m_exposures
+        where 1 = 0
+    {%- endif %}
+),
+
+candidates as (
     select
         days.ds,
         seed.experiment_key,
@@ -61,11 +83,9 @@ candidates as (
         seed.min_variant,
         seed.max_variant,
         seed.m_exposures
-    from {{ this }} as seed
+    from seed
     cross join days
-    where seed.ds = {{ ds_literal(seed_ds) }}
     union all
-    {%- endif %}
     select
         days.ds,
         exposures.experiment_key,

@@ -49,52 +49,62 @@ users as (
 {#- Exposures and duplicates landed per ds, of the declared experiments. -#}
 landed as (
     select
-        lines.ds,
-        lines.experiment_key,
+        landed_lines.ds,
+        landed_lines.experiment_key,
         sum(case
-            when lines.line_status = 'accepted' and variants.variant is not null
-                and (cast(lines.assigned_at as date) < experiments.start_ds or cast(lines.assigned_at as date) > experiments.end_ds)
-                then 1 else 0
+            when
+                landed_lines.line_status = 'accepted' and variants.variant is not null
+                and (cast(landed_lines.assigned_at as date) < experiments.start_ds or cast(landed_lines.assigned_at as date) > experiments.end_ds)
+                then 1
+            else 0
         end) as exposures_outside_dates,
-        sum(case when lines.line_status = 'accepted' and variants.variant is null then 1 else 0 end) as exposures_unknown_variant,
-        sum(case when lines.line_status = 'duplicate' then 1 else 0 end) as duplicate_deliveries
-    from {{ ref('base_assignments__lines') }} as lines
-    inner join experiments on lines.experiment_key = experiments.experiment_key
+        sum(case when landed_lines.line_status = 'accepted' and variants.variant is null then 1 else 0 end) as exposures_unknown_variant,
+        sum(case when landed_lines.line_status = 'duplicate' then 1 else 0 end) as duplicate_deliveries
+    from {{ ref('base_assignments__lines') }} as landed_lines
+    inner join experiments on landed_lines.experiment_key = experiments.experiment_key
     left join variants
         on
-            lines.experiment_key = variants.experiment_key
-            and lines.variant = variants.variant
+            landed_lines.experiment_key = variants.experiment_key
+            and landed_lines.variant = variants.variant
     where
-        lines.ds <= {{ ds_literal(window.end_ds) }}
-        {%- if has_seed %}
-        and lines.ds >= {{ ds_literal(first_ds) }}
-        {%- endif %}
-    group by lines.ds, lines.experiment_key
+        landed_lines.ds between {{ ds_literal(first_ds if has_seed else '0001-01-01') }} and {{ ds_literal(window.end_ds) }}
+    group by landed_lines.ds, landed_lines.experiment_key
+),
+
+{#- What was landed up to the partition before the window (none on a first build). -#}
+seed as (
+    {%- if has_seed %}
+        select
+            experiment_key,
+            exposures_outside_dates,
+            exposures_unknown_variant,
+            duplicate_deliveries
+        from {{ this }}
+        where ds = {{ ds_literal(seed_ds) }}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as experiment_key,
+            cast(null as {{ dbt.type_bigint() }}) as exposures_outside_dates,
+            cast(null as {{ dbt.type_bigint() }}) as exposures_unknown_variant,
+            cast(null as {{ dbt.type_bigint() }}) as duplicate_deliveries
+        where 1 = 0
+    {%- endif %}
 ),
 
 landed_to_date as (
     select
         days.ds,
         experiments.experiment_key,
-        {%- for column in ['exposures_outside_dates', 'exposures_unknown_variant', 'duplicate_deliveries'] %}
-        {%- if has_seed %}
-        coalesce(max(seed.{{ column }}), 0) + coalesce(sum(landed.{{ column }}), 0) as {{ column }}{{ ',' if not loop.last }}
-        {%- else %}
-        coalesce(sum(landed.{{ column }}), 0) as {{ column }}{{ ',' if not loop.last }}
-        {%- endif %}
-        {%- endfor %}
+        coalesce(max(seed.exposures_outside_dates), 0) + coalesce(sum(landed.exposures_outside_dates), 0) as exposures_outside_dates,
+        coalesce(max(seed.exposures_unknown_variant), 0) + coalesce(sum(landed.exposures_unknown_variant), 0) as exposures_unknown_variant,
+        coalesce(max(seed.duplicate_deliveries), 0) + coalesce(sum(landed.duplicate_deliveries), 0) as duplicate_deliveries
     from days
     cross join experiments
     left join landed
         on
             experiments.experiment_key = landed.experiment_key
-            and landed.ds <= days.ds
-    {%- if has_seed %}
-    left join {{ this }} as seed
-        on
-            experiments.experiment_key = seed.experiment_key
-            and seed.ds = {{ ds_literal(seed_ds) }}
-    {%- endif %}
+            and days.ds >= landed.ds
+    left join seed on experiments.experiment_key = seed.experiment_key
     group by days.ds, experiments.experiment_key
 ),
 
@@ -102,12 +112,14 @@ final as (
     select
         landed_to_date.ds,
         landed_to_date.experiment_key,
-        {%- for column in ['users_exposed', 'users_contaminated', 'users_analysed', 'exposures_first', 're_exposures'] %}
-        cast(coalesce(users.{{ column }}, 0) as {{ dbt.type_bigint() }}) as {{ column }},
-        {%- endfor %}
-        {%- for column in ['exposures_outside_dates', 'exposures_unknown_variant', 'duplicate_deliveries'] %}
-        cast(landed_to_date.{{ column }} as {{ dbt.type_bigint() }}) as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        cast(coalesce(users.users_exposed, 0) as {{ dbt.type_bigint() }}) as users_exposed,
+        cast(coalesce(users.users_contaminated, 0) as {{ dbt.type_bigint() }}) as users_contaminated,
+        cast(coalesce(users.users_analysed, 0) as {{ dbt.type_bigint() }}) as users_analysed,
+        cast(coalesce(users.exposures_first, 0) as {{ dbt.type_bigint() }}) as exposures_first,
+        cast(coalesce(users.re_exposures, 0) as {{ dbt.type_bigint() }}) as re_exposures,
+        cast(landed_to_date.exposures_outside_dates as {{ dbt.type_bigint() }}) as exposures_outside_dates,
+        cast(landed_to_date.exposures_unknown_variant as {{ dbt.type_bigint() }}) as exposures_unknown_variant,
+        cast(landed_to_date.duplicate_deliveries as {{ dbt.type_bigint() }}) as duplicate_deliveries
     from landed_to_date
     left join users
         on

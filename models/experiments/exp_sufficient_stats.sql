@@ -51,10 +51,10 @@ user_metrics as (
         ) as pre_value_rank,
         sum(case when user_metrics.m_value <> 0 then 1 else 0 end)
             over (partition by user_metrics.ds, user_metrics.experiment_key, user_metrics.metric)
-        as nonzero_values,
+            as nonzero_values,
         sum(case when user_metrics.m_pre_value <> 0 then 1 else 0 end)
             over (partition by user_metrics.ds, user_metrics.experiment_key, user_metrics.metric)
-        as nonzero_pre_values
+            as nonzero_pre_values
     from {{ ref('exp_user_metrics') }} as user_metrics
     inner join definitions
         on
@@ -163,9 +163,11 @@ final as (
         groups.cut_name,
         groups.cut_value,
         cast(coalesce(statistics.n, 0) as {{ dbt.type_bigint() }}) as n,
-        {%- for column in ['sum_x', 'sum_x2', 'sum_pre', 'sum_pre2', 'sum_x_pre'] %}
-        cast(coalesce(statistics.{{ column }}, 0) as {{ type_double() }}) as {{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        cast(coalesce(statistics.sum_x, 0) as {{ type_double() }}) as sum_x,
+        cast(coalesce(statistics.sum_x2, 0) as {{ type_double() }}) as sum_x2,
+        cast(coalesce(statistics.sum_pre, 0) as {{ type_double() }}) as sum_pre,
+        cast(coalesce(statistics.sum_pre2, 0) as {{ type_double() }}) as sum_pre2,
+        cast(coalesce(statistics.sum_x_pre, 0) as {{ type_double() }}) as sum_x_pre
     from groups
     inner join variants on groups.experiment_key = variants.experiment_key
     left join statistics

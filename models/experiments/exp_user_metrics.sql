@@ -48,31 +48,46 @@ daily as (
     where ds between {{ ds_literal(reads_from) }} and {{ ds_literal(window.end_ds) }}
 ),
 
+{#- Each user's totals as of the partition before the window (none on a first build). -#}
+seed as (
+    {%- if has_seed %}
+        select
+            experiment_key,
+            id_user,
+            metric,
+            first_exposure_ds,
+            m_value,
+            m_pre_value
+        from {{ this }}
+        where ds = {{ ds_literal(seed_ds) }}
+    {%- else %}
+        select
+            cast(null as {{ dbt.type_string() }}) as experiment_key,
+            cast(null as {{ dbt.type_bigint() }}) as id_user,
+            cast(null as {{ dbt.type_string() }}) as metric,
+            cast(null as date) as first_exposure_ds,
+            cast(null as {{ type_double() }}) as m_value,
+            cast(null as {{ type_double() }}) as m_pre_value
+        where 1 = 0
+    {%- endif %}
+),
+
 user_metrics as (
     select
         users.*,
         metrics.metric,
         metrics.end_ds,
-        {%- if has_seed %}
         seed.m_value as seed_value,
         seed.m_pre_value as seed_pre_value,
         seed.id_user is not null as is_carried
-        {%- else %}
-        cast(null as {{ type_double() }}) as seed_value,
-        cast(null as {{ type_double() }}) as seed_pre_value,
-        false as is_carried
-        {%- endif %}
     from users
     inner join metrics on users.experiment_key = metrics.experiment_key
-    {%- if has_seed %}
-    left join {{ this }} as seed
+    left join seed
         on
-            seed.ds = {{ ds_literal(seed_ds) }}
-            and users.experiment_key = seed.experiment_key
+            users.experiment_key = seed.experiment_key
             and users.id_user = seed.id_user
             and users.first_exposure_ds = seed.first_exposure_ds
             and metrics.metric = seed.metric
-    {%- endif %}
 ),
 
 totals as (
@@ -98,7 +113,7 @@ totals as (
         on
             user_metrics.id_user = daily.id_user
             and user_metrics.metric = daily.metric
-            and daily.ds <= user_metrics.ds
+            and user_metrics.ds >= daily.ds
             and daily.ds >= {{ dbt.dateadd('day', -pre_period_days, 'user_metrics.first_exposure_ds') }}
     group by user_metrics.ds, user_metrics.experiment_key, user_metrics.id_user, user_metrics.metric
 ),

@@ -12,9 +12,12 @@ import duckdb
 
 from stayhub.warehouse import DEFAULT_DUCKDB_PATH, duckdb_path_from_env
 
-DESCRIPTION = """The experimentation framework. The experiment models (schema experiments) hold each
-experiment's definitions, daily results, exposure accounting and alerts.
+DESCRIPTION = """The experimentation framework. Analysts declare experiments in experiments/*.yml;
+the experiment models (schema experiments) hold each experiment's definitions,
+daily results, exposure accounting and alerts.
 
+    stayhub experiments generate                      # check experiments/*.yml, write models/experiments/generated/
+    stayhub experiments check                         # fail when a generated model is missing or stale
     stayhub experiments report                        # one HTML page per experiment, and an index
     stayhub experiments report --experiment KEY --ds 2024-03-10 --out reports/"""
 
@@ -63,6 +66,45 @@ def run_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_generate(args: argparse.Namespace) -> int:
+    """Checks the experiments' YAML and writes the generated models."""
+    from stayhub.experiments.generate import write
+
+    for path in _definitions(write):
+        print(f"wrote {path}")
+    print("experiment models are current; build them with: stayhub build, or dbt build --select tag:experiments")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Exit 1 when a generated model differs from what the YAML says."""
+    from stayhub.experiments.generate import differences
+
+    problems = _definitions(differences)
+    if problems:
+        print("Experiment models differ from experiments/*.yml; run: .venv/bin/stayhub experiments generate", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print("experiment models are current")
+    return 0
+
+
+def _definitions(action: Callable[[Path], list]) -> list:
+    from stayhub.metrics.definitions import DefinitionError
+    from stayhub.project import PROJECT_ROOT
+
+    try:
+        return action(PROJECT_ROOT)
+    except DefinitionError as error:
+        raise CommandError(f"experiment definitions: {error}") from error
+
+
+def _add_generate(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser("generate", help="check experiments/*.yml and write models/experiments/generated/").set_defaults(run=run_generate)
+    commands.add_parser("check", help="exit 1 when a generated experiment model is missing, stale or left over").set_defaults(run=run_check)
+
+
 def _add_report(commands: argparse._SubParsersAction) -> None:
     report = commands.add_parser("report", help="write one self-contained HTML page per experiment (tables, charts), and an index")
     report.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"folder for the pages (default: {DEFAULT_OUT})")
@@ -73,7 +115,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
 
 
 # A new subcommand: a function adding its subparser (set_defaults(run=...)), listed here.
-SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_report,)
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_generate, _add_report)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -94,7 +94,7 @@ def load_experiments(project_root: Path, catalogue: Catalogue) -> list[Experimen
         except yaml.YAMLError as error:
             raise DefinitionError(Where(relative, _error_line(error), "(file)"), f"not valid YAML: {error}") from error
         document = yaml.safe_load(text) if node is not None else None
-        if document is None:
+        if node is None or document is None:
             continue
         if not isinstance(document, dict) or not isinstance(document.get("experiments"), list):
             raise DefinitionError(Where(relative, 1, "(file)"), "an experiments file holds a list under the key 'experiments:'")
@@ -105,7 +105,8 @@ def load_experiments(project_root: Path, catalogue: Catalogue) -> list[Experimen
                 raise DefinitionError(located.where, "an experiment is a mapping (key, variants, control, start_ds, metrics, ...)")
             experiment = _experiment(located, catalogue)
             if experiment.key in experiments:
-                raise DefinitionError(located.at("key"), f"experiment key '{experiment.key}' is used twice (also in {experiments[experiment.key].located.where})")
+                other = experiments[experiment.key].located.where
+                raise DefinitionError(located.at("key"), f"experiment key '{experiment.key}' is used twice (also in {other})")
             experiments[experiment.key] = experiment
     return list(experiments.values())
 
@@ -289,7 +290,8 @@ def user_source(catalogue: Catalogue, located: Located, where: Where) -> tuple[S
         return model, column
     raise DefinitionError(
         where,
-        f"metric '{located.name}' reads semantic model '{model.name}', which has no {' or '.join(USER_ENTITIES)} entity: an experiment's users cannot be joined to it",
+        f"metric '{located.name}' reads semantic model '{model.name}', which has no {' or '.join(USER_ENTITIES)} entity:"
+        " an experiment's users cannot be joined to it",
     )
 
 
