@@ -342,10 +342,11 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
         return result.stdout
 
     listing = in_project("stayhub", "ledger")
-    # It, the cumulative tables built on it, and the metric tables built on either.
+    # It, the cumulative tables built on it, the metric tables built on either, and the experiment models reading it.
     stale = {
         "fct_listing_engagements", "cum_listing_engagement", "cum_user_activity",
         "mtr_engagement_by_platform", "mtr_shares_by_channel", "mtr_marketplace_daily",
+        "exp_user_daily_metrics", "exp_user_metrics", "exp_sufficient_stats", "exp_results", "exp_alerts",
     }  # fmt: skip
     # All rewrite lookback_days partitions before the landed days: those are stale too.
     days = ds_range(ds_shift(START, -int(project_vars()["lookback_days"])), END)

@@ -236,10 +236,11 @@ def test_changing_a_models_sql_makes_it_and_its_downstream_models_stale_and_noth
         ("macros/utils/url_decode.sql", "coalesce(try_url_decode(", "coalesce(try_url_decode( "),
     )
     assert changed.keys() == fingerprints.keys()
-    # It, the cumulative tables built on it, and the metric tables built on either.
+    # It, the cumulative tables built on it, the metric tables built on either, and the experiment models reading it.
     stale_models = {
         "fct_page_views", "cum_user_activity", "cum_listing_engagement",
         "mtr_page_views_by_platform", "mtr_conversion_by_market", "mtr_marketplace_daily",
+        "exp_user_daily_metrics", "exp_user_metrics", "exp_sufficient_stats", "exp_results", "exp_alerts",
     }  # fmt: skip
     assert {model for model in fingerprints if changed[model] != fingerprints[model]} == stale_models
 
@@ -268,6 +269,11 @@ def test_a_macro_the_engine_dispatches_to_changes_the_models_using_it(fingerprin
         "mtr_engagement_by_platform",
         "mtr_shares_by_channel",
         "mtr_marketplace_daily",
+        "exp_user_daily_metrics",
+        "exp_user_metrics",
+        "exp_sufficient_stats",
+        "exp_results",
+        "exp_alerts",
     }
 
 

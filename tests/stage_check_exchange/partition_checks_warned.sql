@@ -3,8 +3,8 @@
     audit.partition_check_results): severity warn, so `dbt build` counts them
     in its summary (WARN=1, "Completed with 1 warning", run_results.json
     status warn) instead of publishing silently. It depends on every
-    partitioned model but the generated metric tables, whose checks never
-    warn, so it runs after the selected ones;
+    partitioned model but the metric tables and the experiment models,
+    whose checks never warn, so it runs after the selected ones;
     tests/integration/test_operator_safety.py keeps the list complete.
 -#}
 {{ config(severity='warn') }}

@@ -199,7 +199,7 @@
                 'name': 'bookings_cancelled',
                 'label': 'Bookings cancelled',
                 'is_guardrail': true,
-                'higher_is_better': true,
+                'higher_is_better': false,
                 'capping_type': 'percentile',
                 'capping_value': 0.99,
             },
