@@ -20,5 +20,9 @@ def model(dbt, session):
     statistics = dbt.ref("exp_sufficient_stats").filter(f"ds between date '{first_ds}' and date '{last_ds}'").df()
     definitions = dbt.ref("exp_definitions").df()
     results = analyse(statistics, definitions)
-    columns = ", ".join("cast(ds as date) as ds" if name == "ds" else name for name in RESULT_COLUMNS)
-    return session.from_df(results).project(columns)
+    # Declared types, so that a window without any experiment (an empty frame) publishes the same columns.
+    texts = {"experiment_key", "metric", "variant", "control_variant", "cut_name", "cut_value", "verdict"}
+    flags = {"is_guardrail", "higher_is_better", "is_significant"}
+    types = {"ds": "date", "n_control": "bigint", "n_variant": "bigint"}
+    types.update({name: "varchar" for name in texts} | {name: "boolean" for name in flags})
+    return session.from_df(results).project(", ".join(f"cast({name} as {types.get(name, 'double')}) as {name}" for name in RESULT_COLUMNS))
