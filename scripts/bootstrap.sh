@@ -4,8 +4,13 @@
 # no-op when already done: requirements.txt unchanged since the last install;
 # .venv/bin/stayhub there, pyproject.toml unchanged and stayhub imported from
 # this checkout.
+#
+# scripts/bootstrap.sh VENV REQUIREMENTS: another environment, the same way,
+# without the stayhub package (a tool whose pins clash with the project's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+venv="${1:-.venv}"
+requirements="${2:-requirements.txt}"
 
 python_bin="${PYTHON:-}"
 if [ -z "$python_bin" ]; then
@@ -22,17 +27,20 @@ if [ -z "$python_bin" ]; then
     exit 1
 fi
 
-if [ ! -x .venv/bin/python ]; then
-    echo "bootstrap: creating .venv with $python_bin"
-    "$python_bin" -m venv .venv
+if [ ! -x "$venv/bin/python" ]; then
+    echo "bootstrap: creating $venv with $python_bin"
+    "$python_bin" -m venv "$venv"
 fi
 
-stamp=.venv/.requirements.sha256
-wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+stamp="$venv/.requirements.sha256"
+wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-    echo "bootstrap: installing pinned requirements"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+    echo "bootstrap: installing pinned $requirements into $venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     echo "$wanted" > "$stamp"
+fi
+if [ "$venv" != .venv ]; then
+    exit 0
 fi
 
 # Editable: the installed package is this checkout's stayhub/ (its code changes need no reinstall;

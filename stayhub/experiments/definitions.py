@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from stayhub.metrics.definitions import DefinitionError, Located, Where, _error_line, _field_lines, _located
+from stayhub.metrics.definitions import DefinitionError, Located, Where, located_item, read_yaml
 from stayhub.metrics.plan import Catalogue, SemanticModel, measure_name
 
 EXPERIMENTS_DIR = "experiments"
@@ -88,19 +86,13 @@ def load_experiments(project_root: Path, catalogue: Catalogue) -> list[Experimen
     paths = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]) if folder.exists() else []
     for path in paths:
         relative = path.relative_to(project_root).as_posix()
-        text = path.read_text()
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as error:
-            raise DefinitionError(Where(relative, _error_line(error), "(file)"), f"not valid YAML: {error}") from error
-        document = yaml.safe_load(text) if node is not None else None
-        if node is None or document is None:
+        document, lines = read_yaml(path, relative)
+        if document is None:
             continue
         if not isinstance(document, dict) or not isinstance(document.get("experiments"), list):
             raise DefinitionError(Where(relative, 1, "(file)"), "an experiments file holds a list under the key 'experiments:'")
-        lines = _field_lines(node)
         for index, item in enumerate(document["experiments"]):
-            located = _located(item, relative, ("experiments", index), lines)
+            located = located_item(item, relative, ("experiments", index), lines)
             if not isinstance(item, dict):
                 raise DefinitionError(located.where, "an experiment is a mapping (key, variants, control, start_ds, metrics, ...)")
             experiment = _experiment(located, catalogue)

@@ -19,7 +19,7 @@ from typing import Any
 
 from stayhub.experiments.definitions import Experiment, load_experiments, user_column
 from stayhub.metrics.definitions import Located, Where, load_definitions
-from stayhub.metrics.generate import GeneratedFile, _jinja, _Ref
+from stayhub.metrics.generate import GeneratedFile, _jinja, _Ref, file_differences, write_files
 from stayhub.metrics.plan import Catalogue, load_catalogue, plan_table
 from stayhub.project import PROJECT_ROOT
 
@@ -40,37 +40,13 @@ def generated_files(project_root: Path = PROJECT_ROOT) -> list[GeneratedFile]:
 
 def differences(project_root: Path = PROJECT_ROOT) -> list[str]:
     """Generated files that are missing, stale or left over, as messages; empty when all are current."""
-    expected = {file.path: file.text for file in generated_files(project_root)}
-    problems = []
-    for path, text in expected.items():
-        on_disk = project_root / path
-        if not on_disk.exists():
-            problems.append(f"{path}: missing")
-        elif on_disk.read_text() != text:
-            problems.append(f"{path}: stale (experiments/*.yml or a metric changed since it was generated)")
-    problems += [f"{path}: left over" for path in _left_over(project_root, set(expected))]
-    return problems
+    stale = "experiments/*.yml or a metric changed since it was generated"
+    return file_differences(project_root, generated_files(project_root), GENERATED_DIR, stale, "nothing generates it")
 
 
 def write(project_root: Path = PROJECT_ROOT) -> list[Path]:
     """Writes the generated files and removes left-over ones; returns the paths that changed."""
-    files = generated_files(project_root)
-    (project_root / GENERATED_DIR).mkdir(parents=True, exist_ok=True)
-    changed = _left_over(project_root, {file.path for file in files})
-    for path in changed:
-        (project_root / path).unlink()
-    for file in files:
-        target = project_root / file.path
-        if not target.exists() or target.read_text() != file.text:
-            target.write_text(file.text)
-            changed.append(file.path)
-    return changed
-
-
-def _left_over(project_root: Path, wanted: set[Path]) -> list[Path]:
-    folder = project_root / GENERATED_DIR
-    found = sorted(path.relative_to(project_root) for path in folder.glob("*")) if folder.exists() else []
-    return [path for path in found if path not in wanted]
+    return write_files(project_root, generated_files(project_root), GENERATED_DIR)
 
 
 def _model(macro: str, argument: Any) -> str:

@@ -99,28 +99,32 @@ def load_definitions(project_root: Path = PROJECT_ROOT) -> Definitions:
     definitions = Definitions()
     for path in _yaml_files(project_root):
         relative = path.relative_to(project_root).as_posix()
-        text = path.read_text()
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as error:
-            raise DefinitionError(Where(relative, _error_line(error), "(file)"), f"not valid YAML: {error}") from error
-        if node is None:
-            continue
-        document = yaml.safe_load(text)
+        document, lines = read_yaml(path, relative)
         if not isinstance(document, dict):
             continue
-        lines = _field_lines(node)
         for key in ("semantic_models", "metrics", "saved_queries"):
             items = document.get(key) or []
             for index, item in enumerate(items):
-                getattr(definitions, key).append(_located(item, relative, (key, index), lines))
+                getattr(definitions, key).append(located_item(item, relative, (key, index), lines))
         for model_index, model in enumerate(document.get("models") or []):
             for column_index, column in enumerate((model or {}).get("columns") or []):
                 meta = (column or {}).get("meta") or ((column or {}).get("config") or {}).get("meta") or {}
                 if "window_of" in meta:
                     value = {"model": model.get("name"), "column": column.get("name"), "window_of": meta["window_of"]}
-                    definitions.window_columns.append(_located(value, relative, ("models", model_index, "columns", column_index), lines))
+                    definitions.window_columns.append(located_item(value, relative, ("models", model_index, "columns", column_index), lines))
     return definitions
+
+
+def read_yaml(path: Path, relative: str) -> tuple[Any, dict[tuple[str | int, ...], int]]:
+    """A YAML file's document and the line of each of its fields (None and {} when empty); DefinitionError when it does not parse."""
+    text = path.read_text()
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        raise DefinitionError(Where(relative, _error_line(error), "(file)"), f"not valid YAML: {error}") from error
+    if node is None:
+        return None, {}
+    return yaml.safe_load(text), _field_lines(node)
 
 
 def _yaml_files(project_root: Path) -> Iterator[Path]:
@@ -129,7 +133,7 @@ def _yaml_files(project_root: Path) -> Iterator[Path]:
             yield from sorted((project_root / model_path).rglob(pattern))
 
 
-def _located(item: Any, file: str, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> Located:
+def located_item(item: Any, file: str, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> Located:
     depth = len(path)
     own = {key[depth:]: line for key, line in lines.items() if key[:depth] == path and len(key) > depth}
     field_path = f"{path[0]}" + "".join(f"[{key}]" if isinstance(key, int) else f".{key}" for key in path[1:])

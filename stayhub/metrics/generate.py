@@ -42,23 +42,32 @@ def generated_files(project_root: Path = PROJECT_ROOT) -> list[GeneratedFile]:
 
 def differences(project_root: Path = PROJECT_ROOT) -> list[str]:
     """Generated files that are missing, stale or left over, as messages; empty when all are current."""
-    expected = {file.path: file.text for file in generated_files(project_root)}
+    return file_differences(project_root, generated_files(project_root), TABLES_DIR, "the YAML changed since it was generated", "no saved query makes it")
+
+
+def write(project_root: Path = PROJECT_ROOT) -> list[Path]:
+    """Writes the generated files and removes left-over ones; returns the paths that changed."""
+    return write_files(project_root, generated_files(project_root), TABLES_DIR)
+
+
+def file_differences(project_root: Path, files: list[GeneratedFile], folder: Path, stale: str, left_over: str) -> list[str]:
+    """How the generated folder differs from `files`: missing, stale (why) or left-over (why) files, as messages."""
+    expected = {file.path: file.text for file in files}
     problems = []
     for path, text in expected.items():
         on_disk = project_root / path
         if not on_disk.exists():
             problems.append(f"{path}: missing")
         elif on_disk.read_text() != text:
-            problems.append(f"{path}: stale (the YAML changed since it was generated)")
-    problems += [f"{path}: left over (no saved query makes it)" for path in _left_over(project_root, set(expected))]
+            problems.append(f"{path}: stale ({stale})")
+    problems += [f"{path}: left over ({left_over})" for path in _left_over(project_root, folder, set(expected))]
     return problems
 
 
-def write(project_root: Path = PROJECT_ROOT) -> list[Path]:
-    """Writes the generated files and removes left-over ones; returns the paths that changed."""
-    files = generated_files(project_root)
-    (project_root / TABLES_DIR).mkdir(parents=True, exist_ok=True)
-    changed = _left_over(project_root, {file.path for file in files})
+def write_files(project_root: Path, files: list[GeneratedFile], folder: Path) -> list[Path]:
+    """Writes `files` into the generated folder and removes the others; returns the paths that changed."""
+    (project_root / folder).mkdir(parents=True, exist_ok=True)
+    changed = _left_over(project_root, folder, {file.path for file in files})
     for path in changed:
         (project_root / path).unlink()
     for file in files:
@@ -69,10 +78,9 @@ def write(project_root: Path = PROJECT_ROOT) -> list[Path]:
     return changed
 
 
-def _left_over(project_root: Path, wanted: set[Path]) -> list[Path]:
-    """Files of the generated folder (relative to the project) that no saved query makes."""
-    folder = project_root / TABLES_DIR
-    found = sorted(path.relative_to(project_root) for path in folder.glob("*")) if folder.exists() else []
+def _left_over(project_root: Path, folder: Path, wanted: set[Path]) -> list[Path]:
+    """Files of a generated folder (relative to the project) that nothing generates."""
+    found = sorted(path.relative_to(project_root) for path in (project_root / folder).glob("*")) if (project_root / folder).exists() else []
     return [path for path in found if path not in wanted]
 
 
