@@ -99,8 +99,7 @@ def test_the_injected_effect_is_detected(experiment_warehouse):
 def test_experiments_without_an_effect_find_none(experiment_warehouse):
     rows = frame(
         experiment_warehouse,
-        f"select * from experiments.exp_results where ds = '{LAST_DS}' and cut_name = 'all'"
-        " and experiment_key in ('checkout_flow_2025', 'photo_grid_mobile')",
+        f"select * from experiments.exp_results where ds = '{LAST_DS}' and cut_name = 'all' and experiment_key in ('checkout_flow_2025', 'photo_grid_mobile')",
     )
     assert len(rows) == 2 * 5 + 3  # checkout: two treatments x five metrics; photo grid: three metrics
     assert (rows["verdict"] == "inconclusive").all(), rows[rows["verdict"] != "inconclusive"]
