@@ -173,3 +173,7 @@ def experiment_user_daily_metrics(plan):
 
 def experiment_user_cuts(experiments):
     return "select ds, experiment_key, id_user, cut_name, cut_value from experiment_user_cuts"
+
+
+def sufficient_statistics(value, covariate):
+    return f"count(*) as n, sum({value}) as sum_x"

@@ -129,12 +129,7 @@ statistics as (
         exact.variant,
         cut_users.cut_name,
         cut_users.cut_value,
-        count(*) as n,
-        sum(exact.x) as sum_x,
-        sum(exact.x * exact.x) as sum_x2,
-        sum(exact.pre) as sum_pre,
-        sum(exact.pre * exact.pre) as sum_pre2,
-        sum(exact.x * exact.pre) as sum_x_pre
+        {{ sufficient_statistics('exact.x', 'exact.pre') }}
     from exact
     inner join cut_users
         on
