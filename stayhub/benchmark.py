@@ -14,6 +14,7 @@ folder (--workdir, default a temporary one), so a build reuses the sample.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -28,6 +29,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from stayhub import generate
 from stayhub.cumulative_full_scan import user_activity_full_scan_sql
@@ -430,6 +432,188 @@ SCENARIOS["metrics_mf_query_90"] = Scenario(
     f"the same {METRICS_DAYS} days from the facts by mf query, one per saved query, to CSV", run_metrics_mf, setup_metrics_mf
 )
 
+# --- Experiments: 10 experiments x 10 metrics, built and updated over 30 days ----------
+
+EXPERIMENTS_DAYS = 30
+EXPERIMENTS_BASE = "experiments_base"
+# bench_k copies the history sample's exposures of the generator's experiment k % 3, with its variants.
+EXPERIMENTS_SOURCES = (
+    ("search_ranking_v2", ["control", "treatment"]),
+    ("checkout_flow_2025", ["control", "treatment_a", "treatment_b"]),
+    ("photo_grid_mobile", ["control", "treatment"]),
+)
+EXPERIMENTS_COUNT = 10
+EXPERIMENTS_METRICS = [
+    "page_views",
+    "listing_page_views",
+    "likes",
+    "shares",
+    "booking_events",
+    "bookings_created",
+    "bookings_confirmed",
+    "nights_booked",
+    "gross_booking_value",
+]
+EXPERIMENTS_GUARDRAIL = {"name": "bookings_cancelled", "higher_is_better": False}
+# What the benchmark project copies of the project: what dbt reads (dbt_project.yml's paths), not its experiments.
+EXPERIMENTS_PROJECT_FILES = ("dbt_project.yml", "selectors.yml")
+EXPERIMENTS_PROJECT_FOLDERS = ("models", "macros", "seeds", "tests", "analyses")
+
+
+def experiments_range() -> tuple[str, str]:
+    return HISTORY_START, history_day(EXPERIMENTS_DAYS)
+
+
+def experiments_project(workdir: Path) -> Path:
+    return workdir / "history" / "experiments_project"
+
+
+def experiments_raw_root(workdir: Path) -> Path:
+    return workdir / "history" / "experiments_raw"
+
+
+def bench_experiment(k: int) -> dict:
+    source, variants = EXPERIMENTS_SOURCES[k % len(EXPERIMENTS_SOURCES)]
+    return {
+        "key": f"bench_{k}",
+        "description": f"Benchmark experiment {k}: the exposures of {source}.",
+        "owner": "benchmark@stayhub.example",
+        "variants": variants,
+        "control": "control",
+        "start_ds": HISTORY_START,
+        "metrics": EXPERIMENTS_METRICS,
+        "guardrail_metrics": [EXPERIMENTS_GUARDRAIL],
+        "cuts": ["platform", "user__country"],
+        "capping": {"method": "percentile", "value": 0.99},
+        "cuped": True,
+        "sequential": k % 3 == 1,
+    }
+
+
+def write_experiments_project(workdir: Path) -> None:
+    """A copy of the dbt project whose experiments/ declares bench_0 .. bench_9 instead, with its generated models.
+    Rewritten by every setup (the project's own experiments/ and generated models stay as they are)."""
+    from stayhub.experiments import generate as experiments_generate
+
+    project = experiments_project(workdir)
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir(parents=True)
+    for name in EXPERIMENTS_PROJECT_FILES:
+        shutil.copyfile(PROJECT_ROOT / name, project / name)
+    for name in EXPERIMENTS_PROJECT_FOLDERS:
+        # tests/ also holds the pytest suite: dbt reads only its SQL and YAML there (models/ has a Python model).
+        skipped = ("*.py", "*.pyc", "__pycache__") if name == "tests" else ("__pycache__",)
+        shutil.copytree(PROJECT_ROOT / name, project / name, ignore=shutil.ignore_patterns(*skipped))
+    (project / "experiments").mkdir()
+    for k in range(EXPERIMENTS_COUNT):
+        (project / "experiments" / f"bench_{k}.yml").write_text(yaml.safe_dump({"experiments": [bench_experiment(k)]}, sort_keys=False))
+    experiments_generate.write(project)
+
+
+def write_experiments_landing(workdir: Path) -> None:
+    """The history sample's landing zone with an assignments source of bench_0 .. bench_9: bench_k's lines are the
+    sample's exposure lines of experiment k % 3 with only experiment_key rewritten; lines that are not JSON or name
+    no known experiment are copied once, as they are. Every landed day, _SUCCESS included; written once."""
+    raw_root = experiments_raw_root(workdir)
+    written = raw_root / ".written"
+    if written.exists():
+        return
+    shutil.rmtree(raw_root, ignore_errors=True)
+    raw_root.mkdir(parents=True)
+    for source in generate.SOURCES:
+        if source != "assignments":
+            (raw_root / source).symlink_to(history_raw_root(workdir) / source)
+    keys = {source: [k for k in range(EXPERIMENTS_COUNT) if k % len(EXPERIMENTS_SOURCES) == index] for index, (source, _) in enumerate(EXPERIMENTS_SOURCES)}
+    for folder in sorted((history_raw_root(workdir) / "assignments").glob("ds=*")):
+        lines: list[str] = []
+        for part in sorted(folder.glob("part-*")):
+            with gzip.open(part, "rt") as landed:
+                for line in landed.read().splitlines():
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        record = None
+                    experiment = record.get("experiment_key") if isinstance(record, dict) else None
+                    if experiment not in keys:
+                        lines.append(line)
+                        continue
+                    old = f'"experiment_key": {json.dumps(experiment)}'
+                    lines += [line.replace(old, f'"experiment_key": "bench_{k}"', 1) for k in keys[experiment]]
+        target = raw_root / "assignments" / folder.name
+        target.mkdir(parents=True)
+        if lines:
+            with gzip.open(target / "part-00000.jsonl.gz", "wt") as part_file:
+                part_file.write("\n".join(lines) + "\n")
+        if (folder / "_SUCCESS").exists():
+            (target / "_SUCCESS").touch()
+    written.touch()
+
+
+def experiments_dbt(workdir: Path, duckdb_path: Path, args: list[str]) -> None:
+    """dbt on the benchmark project copy and landing zone (profiles and the DuckDB plugins of the project)."""
+    run_dbt([*args, "--project-dir", str(experiments_project(workdir))], experiments_raw_root(workdir), duckdb_path, target_path=duckdb_path.parent / "target")
+
+
+def setup_experiments_base(workdir: Path) -> None:
+    """The first 30 days built on the benchmark copy but for the experiment models; kept in the workdir."""
+    ensure_history_sample(workdir)
+    write_experiments_project(workdir)
+    write_experiments_landing(workdir)
+    built = scenario_db(workdir, EXPERIMENTS_BASE).parent / ".built"
+    if built.exists():
+        return
+    shutil.rmtree(built.parent, ignore_errors=True)
+    built.parent.mkdir(parents=True)
+    start_ds, end_ds = experiments_range()
+    experiments_dbt(workdir, scenario_db(workdir, EXPERIMENTS_BASE), ["seed"])
+    experiments_dbt(
+        workdir, scenario_db(workdir, EXPERIMENTS_BASE), ["run", "--exclude", "tag:experiments", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)]
+    )
+    built.touch()
+
+
+def copy_experiments_base(workdir: Path, name: str) -> None:
+    setup_experiments_base(workdir)
+    shutil.rmtree(scenario_db(workdir, name).parent, ignore_errors=True)
+    scenario_db(workdir, name).parent.mkdir(parents=True)
+    shutil.copyfile(scenario_db(workdir, EXPERIMENTS_BASE), scenario_db(workdir, name))
+
+
+def setup_experiments_build(workdir: Path) -> None:
+    copy_experiments_base(workdir, "experiments_build")
+
+
+def run_experiments_build(workdir: Path) -> int:
+    start_ds, end_ds = experiments_range()
+    duckdb_path = scenario_db(workdir, "experiments_build")
+    experiments_dbt(workdir, duckdb_path, ["run", "--select", "tag:experiments", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+    return partition_rows(duckdb_path, start_ds, end_ds, schemas=("experiments",))
+
+
+def setup_experiments_daily(workdir: Path) -> None:
+    copy_experiments_base(workdir, "experiments_daily")
+    window = dbt_vars(start_ds=HISTORY_START, end_ds=history_day(EXPERIMENTS_DAYS - 1))
+    experiments_dbt(workdir, scenario_db(workdir, "experiments_daily"), ["run", "--select", "tag:experiments", "--vars", window])
+
+
+def run_experiments_daily(workdir: Path) -> int:
+    day = history_day(EXPERIMENTS_DAYS)
+    experiments_dbt(workdir, scenario_db(workdir, "experiments_daily"), ["run", "--select", "tag:experiments", "--vars", dbt_vars(ds=day)])
+    return partition_rows(scenario_db(workdir, "experiments_daily"), day, schemas=("experiments",))
+
+
+_EXPERIMENTS_SHAPE = f"{EXPERIMENTS_COUNT} experiments x {len(EXPERIMENTS_METRICS) + 1} metrics"
+SCENARIOS["experiments_build_30"] = Scenario(
+    f"build every experiment model (tag:experiments) for {EXPERIMENTS_DAYS} days, {_EXPERIMENTS_SHAPE}, one range run",
+    run_experiments_build,
+    setup_experiments_build,
+)
+SCENARIOS["experiments_daily_update_30"] = Scenario(
+    f"one daily run of the experiment models (ds {history_day(EXPERIMENTS_DAYS)}) after {EXPERIMENTS_DAYS - 1} days, {_EXPERIMENTS_SHAPE}",
+    run_experiments_daily,
+    setup_experiments_daily,
+)
+
 # (numerator, denominator): printed as ratios under the table.
 RATIOS = [
     ("full_refresh_history_30", "daily_run_history_30"),
@@ -445,6 +629,7 @@ RATIOS = [
     ("backfill_mb_job_runner_serial", "backfill_mb_job_runner_parallel"),
     ("metrics_mf_query_90", "metrics_build_90"),
     ("metrics_build_90", "metrics_daily_update_90"),
+    ("experiments_build_30", "experiments_daily_update_30"),
 ]
 
 
