@@ -477,7 +477,7 @@ def bench_experiment(k: int) -> dict:
     return {
         "key": f"bench_{k}",
         "description": f"Benchmark experiment {k}: the exposures of {source}.",
-        "owner": "benchmark@stayhub.example",
+        "owner": "benchmark",
         "variants": variants,
         "control": "control",
         "start_ds": HISTORY_START,

@@ -26,6 +26,7 @@ ADDITIVE_AGGREGATIONS = ("sum", "count", "sum_boolean")
 PLATFORM_CUT = "platform"
 CORRECTIONS = ("holm", "bonferroni", "none")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
 _DEFAULTS: dict[str, Any] = {
     "alpha": 0.05,
     "power": 0.8,
@@ -134,6 +135,11 @@ def _experiment(located: Located, catalogue: Catalogue) -> Experiment:
         raise DefinitionError(located.at("start_ds"), "start_ds is required")
     if end_ds is not None and end_ds < start_ds:
         raise DefinitionError(located.at("end_ds"), f"end_ds {end_ds} is before start_ds {start_ds}")
+    owner = str(located.get("owner", default="") or "")
+    description = str(located.get("description", default="") or "").strip()
+    for name, text in (("owner", owner), ("description", description)):
+        if _EMAIL.search(text):
+            raise DefinitionError(located.at(name), f"{name} holds an email address: the warehouse keeps none outside its base layer (name a team)")
     settings = _settings(located)
     default_capping = _capping(located.get("capping"), located.at("capping"))
     metrics: list[ExperimentMetric] = []
@@ -155,8 +161,8 @@ def _experiment(located: Located, catalogue: Catalogue) -> Experiment:
     return Experiment(
         key=key,
         located=located,
-        description=str(located.get("description", default="") or "").strip(),
-        owner=str(located.get("owner", default="") or ""),
+        description=description,
+        owner=owner,
         variants=variants,
         control=str(control),
         start_ds=start_ds,

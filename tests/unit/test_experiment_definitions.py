@@ -19,7 +19,7 @@ GOOD = """
 experiments:
   - key: new_search
     description: A new search.
-    owner: search@stayhub.example
+    owner: search-team
     variants: [control, treatment]
     control: control
     start_ds: 2025-01-05
@@ -124,8 +124,9 @@ def test_generate_writes_and_check_notices_a_change(project):
         (("capping: {method: percentile, value: 0.95}", "capping: {method: percentile, value: 95}"), "a fraction between 0 and 1"),
         (("correction: bonferroni", "correction: fdr"), "correction is one of holm, bonferroni, none"),
         (("sequential: true", "sequential: yes please"), "sequential is true or false"),
-        (("owner: search@stayhub.example", "owner: x\n    alpah: 0.1"), "unknown field 'alpah'"),
+        (("owner: search-team", "owner: x\n    alpah: 0.1"), "unknown field 'alpah'"),
         (("key: new_search", "key: New Search"), "key must be lower-case"),
+        (("owner: search-team", "owner: ann@stayhub.example"), "owner holds an email address"),
     ],
 )
 def test_mistakes_are_named_where_they_were_made(project, change, message):

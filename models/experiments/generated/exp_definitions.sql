@@ -4,7 +4,7 @@
     {
         'experiment_key': 'checkout_flow_2025',
         'description': 'Two redesigns of the checkout flow against the current one.',
-        'owner': 'payments-team@stayhub.example',
+        'owner': 'payments-team',
         'start_ds': '2025-01-01',
         'end_ds': none,
         'alpha': 0.05,
@@ -78,7 +78,7 @@
     {
         'experiment_key': 'photo_grid_mobile',
         'description': 'A photo grid on the listing page of the mobile apps.',
-        'owner': 'mobile-team@stayhub.example',
+        'owner': 'mobile-team',
         'start_ds': '2025-01-03',
         'end_ds': '2025-02-28',
         'alpha': 0.05,
@@ -131,7 +131,7 @@
     {
         'experiment_key': 'search_ranking_v2',
         'description': 'The second-generation search ranking against the current one.',
-        'owner': 'search-team@stayhub.example',
+        'owner': 'search-team',
         'start_ds': '2025-01-01',
         'end_ds': none,
         'alpha': 0.05,
