@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     print("  rejects        base.base_landing__rejects (every unusable line or unread file, with its reason)")
     print("  data quality   base.base_landing__data_quality_issues (bad optional values set to null)")
     print("  accounting     base.base_landing__line_accounting (lines read = staged + duplicate + rejected)")
+    print("  experiments    experiments.exp_results, exp_alerts; a page per experiment: .venv/bin/stayhub experiments report")
     print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")
     next_ds = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
     print(f"  next day       once ds={next_ds} has landed in every source:")
