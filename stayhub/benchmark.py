@@ -348,28 +348,40 @@ def metrics_range() -> tuple[str, str]:
     return HISTORY_START, history_day(METRICS_DAYS)
 
 
-def setup_metrics_base(workdir: Path) -> None:
-    """The history sample's first 90 days built but for the metric tables (the time spine included); kept in the workdir."""
-    ensure_history_sample(workdir)
-    built = scenario_db(workdir, METRICS_BASE).parent / ".built"
+def ensure_built_base(workdir: Path, base: str, build: Callable[[Path], None]) -> None:
+    """A base warehouse, built once by `build(duckdb_path)` into its own folder and kept in the workdir (a .built marker)."""
+    built = scenario_db(workdir, base).parent / ".built"
     if built.exists():
         return
     shutil.rmtree(built.parent, ignore_errors=True)
     built.parent.mkdir(parents=True)
-    start_ds, end_ds = metrics_range()
-    scenario_dbt(workdir, scenario_db(workdir, METRICS_BASE), ["seed"])
-    scenario_dbt(
-        workdir, scenario_db(workdir, METRICS_BASE), ["run", "--exclude", "path:models/metrics/tables", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)]
-    )
+    build(scenario_db(workdir, base))
     built.touch()
+
+
+def copy_base(workdir: Path, base: str, name: str) -> None:
+    """A copy of a built base warehouse, in a fresh folder of its own."""
+    shutil.rmtree(scenario_db(workdir, name).parent, ignore_errors=True)
+    scenario_db(workdir, name).parent.mkdir(parents=True)
+    shutil.copyfile(scenario_db(workdir, base), scenario_db(workdir, name))
+
+
+def setup_metrics_base(workdir: Path) -> None:
+    """The history sample's first 90 days built but for the metric tables (the time spine included); kept in the workdir."""
+    ensure_history_sample(workdir)
+    start_ds, end_ds = metrics_range()
+
+    def build(duckdb_path: Path) -> None:
+        scenario_dbt(workdir, duckdb_path, ["seed"])
+        scenario_dbt(workdir, duckdb_path, ["run", "--exclude", "path:models/metrics/tables", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+
+    ensure_built_base(workdir, METRICS_BASE, build)
 
 
 def copy_metrics_base(workdir: Path, name: str) -> None:
     """A copy of the base warehouse, in a fresh folder of its own: no metric table yet."""
     setup_metrics_base(workdir)
-    shutil.rmtree(scenario_db(workdir, name).parent, ignore_errors=True)
-    scenario_db(workdir, name).parent.mkdir(parents=True)
-    shutil.copyfile(scenario_db(workdir, METRICS_BASE), scenario_db(workdir, name))
+    copy_base(workdir, METRICS_BASE, name)
 
 
 def setup_metrics_build(workdir: Path) -> None:
@@ -559,24 +571,18 @@ def setup_experiments_base(workdir: Path) -> None:
     ensure_history_sample(workdir)
     write_experiments_project(workdir)
     write_experiments_landing(workdir)
-    built = scenario_db(workdir, EXPERIMENTS_BASE).parent / ".built"
-    if built.exists():
-        return
-    shutil.rmtree(built.parent, ignore_errors=True)
-    built.parent.mkdir(parents=True)
     start_ds, end_ds = experiments_range()
-    experiments_dbt(workdir, scenario_db(workdir, EXPERIMENTS_BASE), ["seed"])
-    experiments_dbt(
-        workdir, scenario_db(workdir, EXPERIMENTS_BASE), ["run", "--exclude", "tag:experiments", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)]
-    )
-    built.touch()
+
+    def build(duckdb_path: Path) -> None:
+        experiments_dbt(workdir, duckdb_path, ["seed"])
+        experiments_dbt(workdir, duckdb_path, ["run", "--exclude", "tag:experiments", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)])
+
+    ensure_built_base(workdir, EXPERIMENTS_BASE, build)
 
 
 def copy_experiments_base(workdir: Path, name: str) -> None:
     setup_experiments_base(workdir)
-    shutil.rmtree(scenario_db(workdir, name).parent, ignore_errors=True)
-    scenario_db(workdir, name).parent.mkdir(parents=True)
-    shutil.copyfile(scenario_db(workdir, EXPERIMENTS_BASE), scenario_db(workdir, name))
+    copy_base(workdir, EXPERIMENTS_BASE, name)
 
 
 def setup_experiments_build(workdir: Path) -> None:

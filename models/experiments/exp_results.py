@@ -14,15 +14,11 @@ partitioned model: the materialization hands it the partitions it owns as
 def model(dbt, session):
     # dbt does not render the folder's Jinja materialized config for Python models: always stage-check-exchange.
     dbt.config(materialized="partitioned")
-    from stayhub.experiments.stats import RESULT_COLUMNS, analyse
+    from stayhub.experiments.stats import RESULT_COLUMNS, RESULT_TYPES, analyse
 
     first_ds, last_ds = partition_window  # noqa: F821 - defined by the materialization
     statistics = dbt.ref("exp_sufficient_stats").filter(f"ds between date '{first_ds}' and date '{last_ds}'").df()
     definitions = dbt.ref("exp_definitions").df()
     results = analyse(statistics, definitions)
     # Declared types, so that a window without any experiment (an empty frame) publishes the same columns.
-    texts = {"experiment_key", "metric", "variant", "control_variant", "cut_name", "cut_value", "verdict"}
-    flags = {"is_guardrail", "higher_is_better", "is_significant"}
-    types = {"ds": "date", "n_control": "bigint", "n_variant": "bigint"}
-    types.update({name: "varchar" for name in texts} | {name: "boolean" for name in flags})
-    return session.from_df(results).project(", ".join(f"cast({name} as {types.get(name, 'double')}) as {name}" for name in RESULT_COLUMNS))
+    return session.from_df(results).project(", ".join(f"cast({name} as {RESULT_TYPES.get(name, 'double')}) as {name}" for name in RESULT_COLUMNS))

@@ -81,6 +81,13 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "is_significant",
     "verdict",
 )
+# The SQL type of each result column (the rest are double): a table of results keeps them even when it has no row.
+RESULT_TYPES: dict[str, str] = {
+    "ds": "date",
+    **dict.fromkeys(("experiment_key", "metric", "variant", "control_variant", "cut_name", "cut_value", "verdict"), "varchar"),
+    **dict.fromkeys(("is_guardrail", "higher_is_better", "is_significant"), "boolean"),
+    **dict.fromkeys(("n_control", "n_variant"), "bigint"),
+}
 
 KEYS = ["ds", "experiment_key", "metric", "cut_name", "cut_value"]
 FAMILY = ["ds", "experiment_key", "cut_name", "cut_value"]
