@@ -6,19 +6,17 @@ import math
 import os
 import re
 import shutil
-import struct
 import subprocess
-import zlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import numpy as np
 import pytest
 
 from stayhub import cli
 from stayhub.experiments import report
+from tests.png import decode_png, longest_runs, matches
 
 CHROMIUM = "/usr/bin/chromium"
 START = date(2024, 3, 1)
@@ -283,78 +281,6 @@ def test_errors_say_what_to_do(warehouse: Path, tmp_path: Path, capsys: pytest.C
     assert list(tmp_path.glob("*.html")) == []
 
 
-def decode_png(data: bytes) -> np.ndarray:
-    """An 8-bit RGB or RGBA PNG as a height x width x 3 array (stdlib zlib, numpy; no image library)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    position, idat, header = 8, b"", b""
-    while position < len(data):
-        (length,) = struct.unpack(">I", data[position : position + 4])
-        kind, body = data[position + 4 : position + 8], data[position + 8 : position + 8 + length]
-        position += 12 + length
-        if kind == b"IHDR":
-            header = body
-        elif kind == b"IDAT":
-            idat += body
-    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    assert depth == 8 and colour_type in (2, 6) and interlace == 0, (depth, colour_type, interlace)
-    channels = 3 if colour_type == 2 else 4
-    stride = width * channels
-    raw = zlib.decompress(idat)
-    out = np.zeros((height, stride), dtype=np.uint8)
-    previous = np.zeros(stride, dtype=np.int32)
-    for y in range(height):
-        kind, line = raw[y * (stride + 1)], np.frombuffer(raw, np.uint8, stride, y * (stride + 1) + 1).astype(np.int32)
-        if kind == 0:
-            row = line
-        elif kind == 2:
-            row = (line + previous) & 0xFF
-        elif kind == 1:  # Sub: each pixel adds the one to its left, a running sum per channel
-            row = np.cumsum(line.reshape(width, channels), axis=0).reshape(stride) & 0xFF
-        else:  # Average and Paeth depend on the pixel just decoded: byte by byte
-            row_list, line_list, up = [0] * stride, line.tolist(), previous.tolist()
-            for i in range(stride):
-                left = row_list[i - channels] if i >= channels else 0
-                if kind == 3:
-                    predictor = (left + up[i]) >> 1
-                else:
-                    up_left = up[i - channels] if i >= channels else 0
-                    estimate = left + up[i] - up_left
-                    pa, pb, pc = abs(estimate - left), abs(estimate - up[i]), abs(estimate - up_left)
-                    predictor = left if pa <= pb and pa <= pc else up[i] if pb <= pc else up_left
-                row_list[i] = (line_list[i] + predictor) & 0xFF
-            row = np.array(row_list, dtype=np.int32)
-        out[y] = row
-        previous = row
-    return out.reshape(height, width, channels)[:, :, :3]
-
-
-def encode_png(image: np.ndarray) -> bytes:
-    """An RGB PNG whose row y uses filter type y % 5, so the decoder meets every filter."""
-    height, width, _ = image.shape
-    lines = image.reshape(height, width * 3).astype(np.int32)
-    raw = b""
-    for y, line in enumerate(lines):
-        up = lines[y - 1] if y else np.zeros_like(line)
-        left = np.concatenate([np.zeros(3, np.int32), line[:-3]])
-        up_left = np.concatenate([np.zeros(3, np.int32), up[:-3]])
-        estimate = left + up - up_left
-        pa, pb, pc = np.abs(estimate - left), np.abs(estimate - up), np.abs(estimate - up_left)
-        paeth = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, up, up_left))
-        predictor = [np.zeros_like(line), left, up, (left + up) >> 1, paeth][y % 5]
-        raw += bytes([y % 5]) + ((line - predictor) & 0xFF).astype(np.uint8).tobytes()
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-def test_decode_png_reads_every_filter():
-    image = np.random.default_rng(7).integers(0, 256, size=(11, 6, 3), dtype=np.uint8)
-    assert (decode_png(encode_png(image)) == image).all()
-
-
-def chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
 def test_chromium_renders_the_tables_and_charts(pages: Path, tmp_path: Path):
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing: install it with scripts/ensure_chromium.sh (apt-get install chromium)"
@@ -382,18 +308,3 @@ def test_chromium_renders_the_tables_and_charts(pages: Path, tmp_path: Path):
     assert (matches(image, report.HEADER_BACKGROUND).sum(axis=1) > 1000).sum() >= 15
     for colour in report.VARIANT_COLOURS[:2]:
         assert (longest_runs(matches(image, colour)) >= 20).sum() >= 30, colour
-
-
-def matches(image: np.ndarray, colour: str, tolerance: int = 4) -> np.ndarray:
-    """Which pixels are the colour, give or take the tolerance per channel."""
-    target = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
-    return np.asarray(np.abs(image.astype(np.int16) - target).max(axis=2) <= tolerance)
-
-
-def longest_runs(mask: np.ndarray) -> np.ndarray:
-    """Per screen row, the longest run of consecutive True pixels."""
-    longest = np.zeros(mask.shape[0], dtype=np.int64)
-    for y in np.nonzero(mask.any(axis=1))[0]:
-        edges = np.diff(np.concatenate([[0], mask[y].astype(np.int8), [0]]))
-        longest[y] = (np.nonzero(edges == -1)[0] - np.nonzero(edges == 1)[0]).max()
-    return longest
