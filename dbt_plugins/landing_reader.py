@@ -1,7 +1,7 @@
 """The landing zone's reader for DuckDB, as a dbt-duckdb plugin.
 
 profiles/profiles.yml loads it (`plugins: [{module: dbt_plugins.landing_reader}]`);
-it registers three SQL functions on every connection dbt opens, which the
+it registers four SQL functions on every connection dbt opens, which the
 duckdb__ versions of the macros in macros/landing/ call:
 
 - landing_list_partition_entries(source_folder) -> VARCHAR[]: every entry of
@@ -10,7 +10,10 @@ duckdb__ versions of the macros in macros/landing/ call:
   the physical lines of one gzip file and their read errors (split_lines);
 - landing_count_partition_lines(folder) -> STRUCT(lines, unexpected_files,
   unreadable_files): an independent count (dbt_plugins/landing_line_count.py)
-  for the singular test tests/base/assert_every_landed_line_is_accounted_for.
+  for the singular test tests/base/assert_every_landed_line_is_accounted_for;
+- landing_latest_success_at(source_folder) -> TIMESTAMP: when the newest
+  _SUCCESS marker of a source was written (UTC), null when there is none:
+  the landing sources' freshness (landing_loaded_at_query).
 
 Why Python and not DuckDB's read_csv (measured with DuckDB 2.0): read_csv
 splits a line at a lone CR whatever `new_line` says; fails the whole query
@@ -31,6 +34,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from datetime import UTC, datetime
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
@@ -70,6 +74,23 @@ def list_partition_entries(source_folder: str) -> list[str]:
             for entry in listing:
                 entries.append(prefix + _printable_name(entry.name) + ("/" if entry.is_dir() else ""))
     return sorted(entries)
+
+
+def latest_success_at(source_folder: str) -> datetime | None:
+    """The modification time (naive UTC) of the newest ds=*/_SUCCESS marker under source_folder; None without one."""
+    latest: float | None = None
+    try:
+        with os.scandir(source_folder) as listing:
+            partitions = [entry.path for entry in listing if entry.name.startswith("ds=") and entry.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    for partition in partitions:
+        try:
+            modified = os.stat(os.path.join(partition, "_SUCCESS")).st_mtime
+        except FileNotFoundError:
+            continue
+        latest = modified if latest is None else max(latest, modified)
+    return None if latest is None else datetime.fromtimestamp(latest, UTC).replace(tzinfo=None)
 
 
 def split_lines(data: bytes) -> dict:
@@ -128,3 +149,4 @@ class Plugin(BasePlugin):
         conn.create_function("landing_list_partition_entries", list_partition_entries, ["VARCHAR"], "VARCHAR[]")
         conn.create_function("landing_read_jsonl_gz", read_jsonl_gz, ["VARCHAR"], LINES_TYPE)
         conn.create_function("landing_count_partition_lines", count_partition_lines, ["VARCHAR"], COUNT_TYPE)
+        conn.create_function("landing_latest_success_at", latest_success_at, ["VARCHAR"], "TIMESTAMP", null_handling="special")

@@ -4,6 +4,9 @@
     stayhub build ...               the quick-start main job: land a sample, build the warehouse
     stayhub backfill run|list|resume ...
     stayhub ledger ...              missing and stale partitions, and why
+    stayhub daily [--ds D]          the scheduled run: wait, build, publish, record, alert
+    stayhub monitor                 freshness, deadlines, gaps, checks; send alerts
+    stayhub status                  the HTML status page
     stayhub metrics generate|check|catalogue   metric tables from the semantic-layer YAML
     stayhub experiments report      HTML reports of the experiment results
     stayhub benchmark ...           timed scenarios
@@ -56,6 +59,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("ledger", "stayhub.ledger:main", "list the missing and stale partitions of every partitioned model, why, and the command that rebuilds them"),
     Command("metrics", "stayhub.metrics.cli:main", "generate and check the metric tables from the semantic-layer YAML, print the metric catalogue"),
     Command("experiments", "stayhub.experiments.cli:main", "the experimentation framework: write HTML reports of the experiment results (report)"),
+    Command("daily", "stayhub.operations.daily:main", "the scheduled run: wait for a ds to land, build and publish it (or catch up), record it, alert; exit codes for the scheduler"),
+    Command("monitor", "stayhub.operations.monitor:main", "what is red: landing freshness, missed deadlines, gaps, blocked and warned checks, failed runs, experiment alerts; send the alerts"),
+    Command("status", "stayhub.operations.status:main", "write the status page: every partitioned model's last days, check failures, open alerts, last runs"),
     Command("benchmark", "stayhub.benchmark:main", "time named scenarios, each in its own process, and print them as a table"),
 )
 

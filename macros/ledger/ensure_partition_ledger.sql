@@ -5,7 +5,9 @@
     the partitions it publishes in the exchange's transaction
     (partition_ledger_upsert), so both hold the current state: one ledger
     row per (model_name, ds), and one partition_inputs row per (model_name,
-    ds, input_model, input_ds) it was built from.
+    ds, input_model, input_ds) it was built from. audit.partition_first_published
+    keeps when each partition was first published, which later rewrites do not
+    change: a partition's deadline (stayhub monitor) is about that time.
 -#}
 {% macro ensure_partition_ledger() %}
     {%- set relation = partition_ledger_relation() -%}
@@ -32,6 +34,12 @@
             input_published_at {{ dbt.type_timestamp() }},
             input_row_count {{ dbt.type_bigint() }},
             input_checksum {{ dbt.type_string() }}
+        );
+        create table if not exists {{ partition_first_published_relation() }} (
+            model_name {{ dbt.type_string() }},
+            ds date,
+            first_published_at {{ dbt.type_timestamp() }},
+            run_id {{ dbt.type_string() }}
         )
     {%- endcall -%}
     {#- A ledger written before row_checksum existed gets the column, null for its rows. -#}

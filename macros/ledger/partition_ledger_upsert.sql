@@ -16,7 +16,9 @@
     input now (run_id, published_at, row_count, row_checksum; nulls when the
     input has not been published), read after the model's own rows were
     replaced, so a partition of a range records the version of its own
-    previous partition this run built. The `partitioned` materialization runs
+    previous partition this run built. A partition published for the first
+    time also gets its row in audit.partition_first_published. The
+    `partitioned` materialization runs
     it all in the exchange's transaction, so the ledger changes exactly when
     the partitions do.
 -#}
@@ -71,6 +73,20 @@
         group by ds
     ) as checked
         on days.ds = checked.ds;
+    insert into {{ partition_first_published_relation() }} (model_name, ds, first_published_at, run_id)
+    select
+        cast({{ model_literal }} as {{ dbt.type_string() }}) as model_name,
+        days.ds,
+        cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as first_published_at,
+        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as run_id
+    from ({{ ds_days(first_ds, last_ds) }}) as days
+    where not exists (
+        select 1
+        from {{ partition_first_published_relation() }} as published
+        where
+            published.model_name = {{ model_literal }}
+            and published.ds = days.ds
+    );
     delete from {{ inputs }}
     where
         model_name = {{ model_literal }}

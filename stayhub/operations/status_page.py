@@ -33,9 +33,9 @@ _STATE_HINTS = {
     "published": "published, checks passed",
     "warned": "published with check warnings",
     "blocked": "held back by failing checks",
-    "late": "deadline passed, not published",
-    "missing": "no partition",
-    "not_due": "deadline not passed yet",
+    "late": "first published after its deadline",
+    "missing": "due and not published",
+    "not_due": "not due yet, or before the model's first partition",
 }
 OVERALL_STATES = ("OK", "WARN", "RED")
 
