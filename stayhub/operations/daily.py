@@ -45,6 +45,7 @@ from pathlib import Path
 import duckdb
 
 from stayhub.operations.lock import WarehouseLocked, warehouse_lock
+from stayhub.operations.monitor import run_monitor, table_exists
 from stayhub.project import PROJECT_ROOT
 from stayhub.warehouse import LANDING_SOURCES, dbt_vars, duckdb_path_from_env, landed_partitions, raw_root_from_env, run_dbt
 
@@ -155,9 +156,7 @@ def published_days(duckdb_path: Path, models: Sequence[str]) -> dict[str, set[st
     if not Path(duckdb_path).exists():
         return days
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        if not connection.execute("select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'partition_ledger'").fetchone()[
-            0
-        ]:
+        if not table_exists(connection, "audit", "partition_ledger"):
             return days
         for model, ds in connection.execute("select model_name, cast(ds as varchar) from audit.partition_ledger").fetchall():
             if model in days:
@@ -317,11 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"daily: not landed in every source yet: ds {', '.join(not_landed)}; later days wait for them.", file=sys.stderr)
         exit_code = EXIT_UPSTREAM_LATE
     if not args.no_monitor:
-        from stayhub.operations import monitor
-
         try:
             with warehouse_lock(args.duckdb_path, "stayhub daily (monitor)", args.lock_timeout):
-                monitor.run_monitor(args.raw_root, args.duckdb_path, target_path=args.target_path, log_path=args.log_path)
+                run_monitor(args.raw_root, args.duckdb_path, target_path=args.target_path, log_path=args.log_path)
         except WarehouseLocked as error:
             print(f"daily: monitor skipped, {error}", file=sys.stderr)
     return exit_code

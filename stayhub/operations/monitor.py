@@ -132,18 +132,18 @@ def partitioned_models(target_path: Path | str) -> list[PartitionedModel]:
     return sorted(models, key=lambda model: model.name)
 
 
-def _table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     found = connection.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]).fetchone()
     return bool(found and found[0])
 
 
 def publications(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Publication]:
     """{(model, ds): Publication} of every partition in the ledger."""
-    if not _table_exists(connection, "audit", "partition_ledger"):
+    if not table_exists(connection, "audit", "partition_ledger"):
         return {}
     first = "cast(null as timestamp)"
     join = ""
-    if _table_exists(connection, "audit", "partition_first_published"):
+    if table_exists(connection, "audit", "partition_first_published"):
         first = "first.first_published_at"
         join = "left join audit.partition_first_published as first on ledger.model_name = first.model_name and ledger.ds = first.ds"
     rows = connection.execute(
@@ -224,7 +224,7 @@ def read_freshness(sources_json: Path) -> list[dict[str, Any]]:
 
 def check_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
     """A blocked (fail) or warned partition check whose latest result for its model, ds and check is still so."""
-    if not _table_exists(connection, "audit", "partition_check_results"):
+    if not table_exists(connection, "audit", "partition_check_results"):
         return []
     rows = connection.execute(
         """select model_name, cast(ds as varchar), check_name, status, observed_value, threshold, run_id, checked_at
@@ -251,7 +251,7 @@ def check_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
 
 def run_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
     """A ds whose latest daily run failed (exit 1)."""
-    if not _table_exists(connection, "audit", "daily_runs"):
+    if not table_exists(connection, "audit", "daily_runs"):
         return []
     rows = connection.execute(
         """select cast(ds as varchar), status, message, dbt_run_id, finished_at
@@ -274,7 +274,7 @@ def run_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
 
 def experiment_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
     """The alert rows of experiments.exp_alerts at each experiment's latest ds."""
-    if not _table_exists(connection, "experiments", "exp_alerts") or not _table_exists(connection, "experiments", "exp_results"):
+    if not table_exists(connection, "experiments", "exp_alerts") or not table_exists(connection, "experiments", "exp_results"):
         return []
     rows = connection.execute(
         """select cast(alerts.ds as varchar), alerts.experiment_key, alerts.alert_type, alerts.metric, alerts.variant, alerts.p_value, alerts.detail
@@ -425,7 +425,7 @@ def report(result: MonitorResult) -> list[str]:
     return lines
 
 
-def _timestamp(text: str) -> datetime:
+def utc_time_argument(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -435,7 +435,7 @@ def _timestamp(text: str) -> datetime:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stayhub monitor", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--now", type=_timestamp, help="evaluate deadlines as of this UTC time (default: now)")
+    parser.add_argument("--now", type=utc_time_argument, help="evaluate deadlines as of this UTC time (default: now)")
     parser.add_argument("--horizon-days", type=int, default=7, help="days back whose deadlines are checked (default 7)")
     parser.add_argument("--no-freshness", action="store_true", help="skip dbt source freshness")
     parser.add_argument("--alerts-jsonl", default=os.environ.get(JSONL_ENV), help=f"append alerts to this JSON-lines file (default: ${JSONL_ENV})")

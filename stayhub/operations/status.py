@@ -27,13 +27,13 @@ from stayhub.operations.daily import default_target_path
 from stayhub.operations.monitor import (
     PartitionedModel,
     Publication,
-    _table_exists,
-    _timestamp,
     now_utc,
     parse_project,
     partitioned_models,
     publications,
     read_freshness,
+    table_exists,
+    utc_time_argument,
 )
 from stayhub.operations.status_page import Cell, ModelRow, StatusData, write_status_page
 from stayhub.warehouse import duckdb_path_from_env, landed_range, raw_root_from_env
@@ -117,7 +117,7 @@ def load_status(
 
 def _blocked(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], datetime]:
     """{(model, ds): when} of the partitions whose latest check result of some check is a fail."""
-    if not _table_exists(connection, "audit", "partition_check_results"):
+    if not table_exists(connection, "audit", "partition_check_results"):
         return {}
     rows = connection.execute(
         """select model_name, cast(ds as varchar), max(checked_at)
@@ -132,7 +132,7 @@ def _blocked(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], dat
 
 
 def _check_failures(connection: duckdb.DuckDBPyConnection, limit: int = 25) -> list[dict[str, Any]]:
-    if not _table_exists(connection, "audit", "partition_check_results"):
+    if not table_exists(connection, "audit", "partition_check_results"):
         return []
     result = connection.execute(
         """select model_name, cast(ds as varchar) as ds, check_name, severity, status, observed_value, threshold, checked_at, run_id
@@ -147,7 +147,7 @@ def _runs(connection: duckdb.DuckDBPyConnection, limit: int = 15) -> list[dict[s
     """The last runs: daily runs, and the dbt invocations no daily run made (a user's dbt build, a backfill chunk)."""
     runs: list[dict[str, Any]] = []
     daily_ids: set[str] = set()
-    if _table_exists(connection, "audit", "daily_runs"):
+    if table_exists(connection, "audit", "daily_runs"):
         for run_id, ds, status, exit_code, started_at, seconds, models, rows, message, dbt_run_id in connection.execute(
             """select runner_id, cast(ds as varchar), status, exit_code, started_at, seconds, models, rows_published, message, dbt_run_id
                from audit.daily_runs order by started_at desc limit ?""",
@@ -168,7 +168,7 @@ def _runs(connection: duckdb.DuckDBPyConnection, limit: int = 15) -> list[dict[s
                     "message": message,
                 }
             )
-    if _table_exists(connection, "audit", "run_history"):
+    if table_exists(connection, "audit", "run_history"):
         for run_id, command, start, end, failed, started_at, seconds, models, rows in connection.execute(
             """select run_id, any_value(command), cast(any_value(window_start_ds) as varchar), cast(any_value(window_end_ds) as varchar),
                       count(case when status in ('error', 'fail') then 1 end), min(started_at),
@@ -201,7 +201,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stayhub status", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=int, default=14, help="days in the grid (default 14)")
     parser.add_argument("--end-ds", help="the grid's last ds (default: today, or the latest ds published or landed when that is older)")
-    parser.add_argument("--now", type=_timestamp, help="judge deadlines as of this UTC time (default: now)")
+    parser.add_argument("--now", type=utc_time_argument, help="judge deadlines as of this UTC time (default: now)")
     parser.add_argument("--out", type=Path, default=Path("target/status/index.html"), help="the page to write (default target/status/index.html)")
     parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
     parser.add_argument(
