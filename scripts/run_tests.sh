@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 scripts/bootstrap_gbstats.sh
+scripts/bootstrap_airflow.sh
 scripts/ensure_chromium.sh
 
 echo "== sqlfluff lint (models, macros, tests, analyses)"

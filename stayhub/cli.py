@@ -59,8 +59,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("ledger", "stayhub.ledger:main", "list the missing and stale partitions of every partitioned model, why, and the command that rebuilds them"),
     Command("metrics", "stayhub.metrics.cli:main", "generate and check the metric tables from the semantic-layer YAML, print the metric catalogue"),
     Command("experiments", "stayhub.experiments.cli:main", "the experimentation framework: write HTML reports of the experiment results (report)"),
-    Command("daily", "stayhub.operations.daily:main", "the scheduled run: wait for a ds to land, build and publish it (or catch up), record it, alert; exit codes for the scheduler"),
-    Command("monitor", "stayhub.operations.monitor:main", "what is red: landing freshness, missed deadlines, gaps, blocked and warned checks, failed runs, experiment alerts; send the alerts"),
+    Command("daily", "stayhub.operations.daily:main", "the scheduled run: wait for a ds, build and publish it (or catch up), record it, alert"),
+    Command("monitor", "stayhub.operations.monitor:main", "what is red (freshness, deadlines, gaps, checks, failed runs, experiments); send the alerts"),
     Command("status", "stayhub.operations.status:main", "write the status page: every partitioned model's last days, check failures, open alerts, last runs"),
     Command("benchmark", "stayhub.benchmark:main", "time named scenarios, each in its own process, and print them as a table"),
 )

@@ -47,7 +47,7 @@ import duckdb
 from stayhub.operations.lock import WarehouseLocked, warehouse_lock
 from stayhub.operations.monitor import run_monitor, table_exists
 from stayhub.project import PROJECT_ROOT
-from stayhub.warehouse import LANDING_SOURCES, dbt_vars, duckdb_path_from_env, landed_partitions, raw_root_from_env, run_dbt
+from stayhub.warehouse import LANDING_SOURCES, dbt_vars, ds_range, ds_shift, duckdb_path_from_env, landed_partitions, raw_root_from_env, run_dbt
 
 EXIT_SUCCESS = 0
 EXIT_FAILED = 1
@@ -165,26 +165,28 @@ def published_days(duckdb_path: Path, models: Sequence[str]) -> dict[str, set[st
 
 
 def catch_up_days(landed: dict[str, set[str]], sources: Sequence[str], published: dict[str, set[str]]) -> tuple[list[str], list[str]]:
-    """The ds to run, in order, and the ds not landed (in some source) between them and the last landed one.
+    """The ds to run, in order, and the ds not landed in every source before the last one that has.
 
     Runs every ds landed in every source after the last ds that every partitioned model with a ledger
-    row has published; stops before the first ds not landed everywhere when a later one has landed.
+    row has published (from the first landed ds on an empty ledger), up to the first ds not landed
+    everywhere: the days after it wait for it.
     """
+    everywhere = set.intersection(*(landed[source] for source in sources)) if sources else set()
+    if not everywhere:
+        return [], []
     seen = [days for days in published.values() if days]
     complete = set.intersection(*seen) if seen else set()
-    last_complete = max(complete) if complete else ""
-    everywhere = set.intersection(*(landed[source] for source in sources)) if sources else set()
-    anywhere = set.union(*(landed[source] for source in sources)) if sources else set()
+    if complete:
+        first = ds_shift(max(complete), 1)
+    else:
+        first = min(set.union(*(landed[source] for source in sources)))
     todo: list[str] = []
     not_landed: list[str] = []
-    for ds in sorted(day for day in anywhere if day > last_complete):
-        if ds in everywhere and not not_landed:
-            todo.append(ds)
-        elif ds not in everywhere:
+    for ds in ds_range(first, max(everywhere)) if first <= max(everywhere) else []:
+        if ds not in everywhere:
             not_landed.append(ds)
-    # A ds landed in some sources only, after every complete one, is today's delivery in progress.
-    while not_landed and not any(ds > not_landed[-1] for ds in everywhere):
-        not_landed.pop()
+        elif not not_landed:
+            todo.append(ds)
     return todo, not_landed
 
 
@@ -195,9 +197,13 @@ def build_ds(args: argparse.Namespace, ds: str) -> Outcome:
     command = ["build", "--vars", dbt_vars(ds=ds)]
     if args.select:
         command += ["--select", args.select]
-    result = run_dbt(command, args.raw_root, args.duckdb_path, check=False, stream=True, target_path=args.target_path, log_path=args.log_path)
+    result = run_dbt(command, args.raw_root, args.duckdb_path, check=False, target_path=args.target_path, log_path=args.log_path)
+    print(result.stdout, end="", flush=True)
     if not run_results.exists():
-        return Outcome(ds, EXIT_FAILED, f"dbt build exited {result.returncode} before running any node (see dbt's output above)")
+        lines = [line.split("  ", 1)[-1].strip() for line in result.stdout.splitlines()]
+        first = next((index for index, line in enumerate(lines) if "Error" in line), None)
+        reason = f": {' '.join(line for line in lines[first : first + 3] if line)[:500]}" if first is not None else " (see dbt's output above)"
+        return Outcome(ds, EXIT_FAILED, f"dbt build exited {result.returncode} before running any node{reason}")
     report = json.loads(run_results.read_text())
     run_id = report["metadata"]["invocation_id"]
     models = [entry for entry in report["results"] if entry["unique_id"].startswith("model.")]

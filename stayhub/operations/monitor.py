@@ -273,13 +273,18 @@ def run_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
 
 
 def experiment_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
-    """The alert rows of experiments.exp_alerts at each experiment's latest ds."""
-    if not table_exists(connection, "experiments", "exp_alerts") or not table_exists(connection, "experiments", "exp_results"):
+    """The alert rows of experiments.exp_alerts at each experiment's latest ds (of its results or alerts)."""
+    if not table_exists(connection, "experiments", "exp_alerts"):
         return []
+    results = "union all select experiment_key, ds from experiments.exp_results" if table_exists(connection, "experiments", "exp_results") else ""
     rows = connection.execute(
-        """select cast(alerts.ds as varchar), alerts.experiment_key, alerts.alert_type, alerts.metric, alerts.variant, alerts.p_value, alerts.detail
+        f"""select cast(alerts.ds as varchar), alerts.experiment_key, alerts.alert_type, alerts.metric, alerts.variant, alerts.p_value, alerts.detail
            from experiments.exp_alerts as alerts
-           inner join (select experiment_key, max(ds) as ds from experiments.exp_results group by experiment_key) as latest
+           inner join (
+               select experiment_key, max(ds) as ds
+               from (select experiment_key, ds from experiments.exp_alerts {results})
+               group by experiment_key
+           ) as latest
                on alerts.experiment_key = latest.experiment_key and alerts.ds = latest.ds
            order by all"""
     ).fetchall()
