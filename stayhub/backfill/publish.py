@@ -28,6 +28,7 @@ LEDGER = "audit.partition_ledger"
 INPUTS = "audit.partition_inputs"
 CHECK_RESULTS = "audit.partition_check_results"
 BACKFILL_RUNS = "audit.backfill_runs"
+RUN_HISTORY = "audit.run_history"
 # What identifies the version of a published partition in the ledger.
 VERSION_COLUMNS = ("run_id", "published_at", "row_count", "fingerprint")
 
@@ -124,7 +125,7 @@ def _ensure_audit_tables(connection, source_catalog: str, target_catalog: str) -
     """The ledger, its lineage and the check results exist in the target database with every column the source has
     (a target created before the ledger had row_checksum or partition_inputs gets them)."""
     connection.execute("create schema if not exists audit")
-    for table in (LEDGER, INPUTS, CHECK_RESULTS):
+    for table in (LEDGER, INPUTS, CHECK_RESULTS, RUN_HISTORY):
         schema, name = table.split(".")
         source_columns = _columns(connection, source_catalog, schema, name)
         if not source_columns:
@@ -442,6 +443,9 @@ def swap_into_production(
                         f"where input_model = ? and {in_days(days, column='input_ds')} and input_run_id in ({runs})",
                         [backfill_id, model.name],
                     )
+        # What each chunk's dbt invocation ran joins production's run history.
+        if table_exists(connection, RUN_HISTORY, catalog="build"):
+            connection.execute(f"insert into {RUN_HISTORY} by name select * from build.{RUN_HISTORY} where run_id in ({runs})")
         connection.execute(
             f"insert into {BACKFILL_RUNS} values (?, ?, ?, ?, ?, ?, current_timestamp)",
             [

@@ -26,7 +26,11 @@ from stayhub.backfill import publish
 from stayhub.backfill.plan import Chunk, Level, Plan, describe
 from stayhub.backfill.state import BackfillState, now
 from stayhub.ledger import stale_by_inputs_in
+from stayhub.operations.lock import WarehouseLocked, warehouse_lock
 from stayhub.warehouse import DbtError, ds_shift, run_dbt
+
+# How long the swap waits for a run holding the warehouse's lock (a daily run) before it stops; resume swaps later.
+SWAP_LOCK_TIMEOUT_SECONDS = 1800
 
 
 class BackfillFailed(RuntimeError):
@@ -287,7 +291,13 @@ class Runner:
                 return 0
 
             try:
-                published = publish.swap_into_production(self.production, state.build_db, plan, state.backfill_id, self.run_ids(), built_from)
+                # One writer per warehouse: the swap waits for a daily run that holds the warehouse's lock.
+                with warehouse_lock(self.production, f"stayhub backfill {state.backfill_id} (swap)", timeout=SWAP_LOCK_TIMEOUT_SECONDS):
+                    published = publish.swap_into_production(self.production, state.build_db, plan, state.backfill_id, self.run_ids(), built_from)
+            except WarehouseLocked as error:
+                state.set_phase("failed", f"not swapped: {error}")
+                self.say(f"Backfill {state.backfill_id}: not swapped, {error}. Swap later with: stayhub backfill resume {state.backfill_id}")
+                return 1
             except publish.ProductionMoved as error:
                 state.set_phase("failed", f"production moved: {len(error.moved)} partition(s) republished after the build started")
                 self.say(self.moved_message(error.moved))

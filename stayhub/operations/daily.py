@@ -87,22 +87,27 @@ class Outcome:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stayhub daily", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ds", type=_ds, help="the ds to build, YYYY-MM-DD (default: catch up every landed ds not yet published)")
+    parser.add_argument("--ds", type=ds_argument, help="the ds to build, YYYY-MM-DD (default: catch up every landed ds not yet published)")
     parser.add_argument("--select", help="dbt's --select for the build (default: the whole project); only the sources it reads are waited for")
     parser.add_argument("--wait-timeout", type=float, default=0.0, help="seconds to wait for the landing partitions (default 0: look once)")
     parser.add_argument("--poke-interval", type=float, default=60.0, help="seconds between two looks at the landing zone (default 60)")
     parser.add_argument("--lock-timeout", type=float, default=0.0, help="seconds to wait for another run's lock (default 0: stop at once)")
     parser.add_argument("--no-monitor", action="store_true", help="skip the monitor (freshness, deadlines, gaps, alerts) after the run")
-    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
-    parser.add_argument(
-        "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
-    )
-    parser.add_argument("--target-path", type=Path, help="dbt's target folder (default: target/runs/<the warehouse's name>)")
+    add_warehouse_arguments(parser)
     parser.add_argument("--log-path", type=Path, help="dbt's log folder (default: dbt's, logs/)")
     return parser.parse_args(argv)
 
 
-def _ds(text: str) -> str:
+def add_warehouse_arguments(parser: argparse.ArgumentParser) -> None:
+    """--raw-root, --duckdb-path and --target-path, as the operations commands share them."""
+    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
+    parser.add_argument(
+        "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
+    )
+    parser.add_argument("--target-path", type=Path, help="dbt's target folder (default: target/runs/<the warehouse's name>-<hash of its path>)")
+
+
+def ds_argument(text: str) -> str:
     try:
         return date.fromisoformat(text).isoformat()
     except ValueError:

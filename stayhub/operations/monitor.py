@@ -39,7 +39,7 @@ import duckdb
 
 from stayhub.operations import alerts
 from stayhub.operations.alerts import Cause
-from stayhub.warehouse import duckdb_path_from_env, raw_root_from_env, run_dbt
+from stayhub.warehouse import run_dbt
 
 JSONL_ENV = "STAYHUB_ALERTS_JSONL"
 WEBHOOK_ENV = "STAYHUB_ALERTS_WEBHOOK_URL"
@@ -439,6 +439,8 @@ def utc_time_argument(text: str) -> datetime:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from stayhub.operations.daily import add_warehouse_arguments
+
     parser = argparse.ArgumentParser(prog="stayhub monitor", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--now", type=utc_time_argument, help="evaluate deadlines as of this UTC time (default: now)")
     parser.add_argument("--horizon-days", type=int, default=7, help="days back whose deadlines are checked (default 7)")
@@ -446,11 +448,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--alerts-jsonl", default=os.environ.get(JSONL_ENV), help=f"append alerts to this JSON-lines file (default: ${JSONL_ENV})")
     parser.add_argument("--webhook-url", default=os.environ.get(WEBHOOK_ENV), help=f"post alerts to this chat webhook (default: ${WEBHOOK_ENV})")
     parser.add_argument("--lock-timeout", type=float, default=60.0, help="seconds to wait for a run holding the warehouse's lock (default 60)")
-    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
-    parser.add_argument(
-        "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
-    )
-    parser.add_argument("--target-path", type=Path, help="dbt's target folder (default: the daily runner's for this warehouse)")
+    add_warehouse_arguments(parser)
     return parser.parse_args(argv)
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 
 from stayhub.operations import alerts
-from stayhub.operations.daily import default_target_path
+from stayhub.operations.daily import add_warehouse_arguments, default_target_path, ds_argument
 from stayhub.operations.monitor import (
     PartitionedModel,
     Publication,
@@ -36,7 +36,7 @@ from stayhub.operations.monitor import (
     utc_time_argument,
 )
 from stayhub.operations.status_page import Cell, ModelRow, StatusData, write_status_page
-from stayhub.warehouse import duckdb_path_from_env, landed_range, raw_root_from_env
+from stayhub.warehouse import landed_range
 
 LAYERS = ("base", "staging", "marts", "cumulative", "metrics", "experiments")
 
@@ -200,14 +200,10 @@ def _runs(connection: duckdb.DuckDBPyConnection, limit: int = 15) -> list[dict[s
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stayhub status", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--days", type=int, default=14, help="days in the grid (default 14)")
-    parser.add_argument("--end-ds", help="the grid's last ds (default: today, or the latest ds published or landed when that is older)")
+    parser.add_argument("--end-ds", type=ds_argument, help="the grid's last ds (default: today, or the latest ds published or landed when that is older)")
     parser.add_argument("--now", type=utc_time_argument, help="judge deadlines as of this UTC time (default: now)")
     parser.add_argument("--out", type=Path, default=Path("target/status/index.html"), help="the page to write (default target/status/index.html)")
-    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
-    parser.add_argument(
-        "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
-    )
-    parser.add_argument("--target-path", type=Path, help="dbt's target folder (default: the daily runner's for this warehouse)")
+    add_warehouse_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -216,12 +212,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.duckdb_path.exists():
         print(f"status: no warehouse at {args.duckdb_path}; build it first (stayhub build or stayhub daily).", file=sys.stderr)
         return 2
-    if args.end_ds:
-        try:
-            date.fromisoformat(args.end_ds)
-        except ValueError:
-            print(f"status: --end-ds '{args.end_ds}' is not a date written YYYY-MM-DD", file=sys.stderr)
-            return 2
     data = load_status(args.raw_root, args.duckdb_path, args.target_path or default_target_path(args.duckdb_path), args.days, args.end_ds, args.now)
     path = write_status_page(data, args.out)
     counts = data.state_counts()

@@ -65,7 +65,18 @@ def help_of(capsys: pytest.CaptureFixture[str], *words: str) -> str:
 
 
 def test_every_tool_is_a_subcommand_that_loads():
-    assert [command.name for command in cli.COMMANDS] == ["generate", "build", "backfill", "ledger", "metrics", "experiments", "benchmark"]
+    assert [command.name for command in cli.COMMANDS] == [
+        "generate",
+        "build",
+        "backfill",
+        "ledger",
+        "metrics",
+        "experiments",
+        "daily",
+        "monitor",
+        "status",
+        "benchmark",
+    ]
     for command in cli.COMMANDS:
         assert callable(command.load()), command.target
 
