@@ -159,10 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     print("  data quality   base.base_landing__data_quality_issues (bad optional values set to null)")
     print("  accounting     base.base_landing__line_accounting (lines read = staged + duplicate + rejected)")
     print("  experiments    experiments.exp_results, exp_alerts; a page per experiment: .venv/bin/stayhub experiments report")
+    print("  runs           audit.run_history (every dbt invocation, per node); the status page: .venv/bin/stayhub status")
     print("  dbt log        logs/dbt.log; compiled SQL under target/compiled/")
     next_ds = (date.fromisoformat(end_ds) + timedelta(days=1)).isoformat()
     print(f"  next day       once ds={next_ds} has landed in every source:")
     print(f"                 {next_day_command(args.raw_root, args.duckdb_path, next_ds, pii_key_file)}")
+    print("                 or schedule .venv/bin/stayhub daily (it waits for the landing, builds, alerts; README: Operations)")
     return 0
 
 
