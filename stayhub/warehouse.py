@@ -3,6 +3,8 @@ how dbt is invoked, and what the landing zone holds."""
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import json
 import os
 import re
@@ -141,3 +143,25 @@ def landed_range(raw_root: Path | str) -> tuple[str, str]:
     if not common:
         raise SystemExit(f"No ds has landed (with _SUCCESS) in every source under {raw_root}.")
     return min(common), max(common)
+
+
+def add_warehouse_arguments(parser: argparse.ArgumentParser) -> None:
+    """--raw-root, --duckdb-path and --target-path, as the operations commands share them."""
+    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
+    parser.add_argument(
+        "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
+    )
+    parser.add_argument("--target-path", type=Path, help="dbt's target folder (default: target/runs/<the warehouse's name>-<hash of its path>)")
+
+
+def ds_argument(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
+
+
+def default_target_path(duckdb_path: Path) -> Path:
+    """A target folder per warehouse, so dbt's partial parse stays warm for it and runs of two warehouses never share one."""
+    resolved = Path(duckdb_path).resolve()
+    return PROJECT_ROOT / "target" / "runs" / f"{resolved.stem}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"

@@ -30,7 +30,6 @@ that are gaps: `stayhub monitor` reports them, `stayhub backfill run` fills them
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import socket
@@ -39,15 +38,24 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from stayhub.operations.lock import WarehouseLocked, warehouse_lock
 from stayhub.operations.monitor import run_monitor, table_exists
-from stayhub.project import PROJECT_ROOT
-from stayhub.warehouse import LANDING_SOURCES, dbt_vars, ds_range, ds_shift, duckdb_path_from_env, landed_partitions, raw_root_from_env, run_dbt
+from stayhub.warehouse import (
+    LANDING_SOURCES,
+    add_warehouse_arguments,
+    dbt_vars,
+    default_target_path,
+    ds_argument,
+    ds_range,
+    ds_shift,
+    landed_partitions,
+    run_dbt,
+)
 
 EXIT_SUCCESS = 0
 EXIT_FAILED = 1
@@ -96,28 +104,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add_warehouse_arguments(parser)
     parser.add_argument("--log-path", type=Path, help="dbt's log folder (default: dbt's, logs/)")
     return parser.parse_args(argv)
-
-
-def add_warehouse_arguments(parser: argparse.ArgumentParser) -> None:
-    """--raw-root, --duckdb-path and --target-path, as the operations commands share them."""
-    parser.add_argument("--raw-root", type=Path, default=raw_root_from_env(), help="landing zone (default: $WAREHOUSE_RAW_ROOT or data/raw)")
-    parser.add_argument(
-        "--duckdb-path", type=Path, default=duckdb_path_from_env(), help="warehouse file (default: $WAREHOUSE_DUCKDB_PATH or data/warehouse.duckdb)"
-    )
-    parser.add_argument("--target-path", type=Path, help="dbt's target folder (default: target/runs/<the warehouse's name>-<hash of its path>)")
-
-
-def ds_argument(text: str) -> str:
-    try:
-        return date.fromisoformat(text).isoformat()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
-
-
-def default_target_path(duckdb_path: Path) -> Path:
-    """A target folder per warehouse, so dbt's partial parse stays warm for it and runs of two warehouses never share one."""
-    resolved = Path(duckdb_path).resolve()
-    return PROJECT_ROOT / "target" / "runs" / f"{resolved.stem}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"
 
 
 def selected_nodes(args: argparse.Namespace) -> list[dict]:

@@ -39,7 +39,7 @@ import duckdb
 
 from stayhub.operations import alerts
 from stayhub.operations.alerts import Cause
-from stayhub.warehouse import run_dbt
+from stayhub.warehouse import add_warehouse_arguments, default_target_path, run_dbt
 
 JSONL_ENV = "STAYHUB_ALERTS_JSONL"
 WEBHOOK_ENV = "STAYHUB_ALERTS_WEBHOOK_URL"
@@ -439,8 +439,6 @@ def utc_time_argument(text: str) -> datetime:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from stayhub.operations.daily import add_warehouse_arguments
-
     parser = argparse.ArgumentParser(prog="stayhub monitor", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--now", type=utc_time_argument, help="evaluate deadlines as of this UTC time (default: now)")
     parser.add_argument("--horizon-days", type=int, default=7, help="days back whose deadlines are checked (default 7)")
@@ -453,7 +451,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from stayhub.operations.daily import default_target_path
     from stayhub.operations.lock import WarehouseLocked, warehouse_lock
 
     args = parse_args(argv)

@@ -23,7 +23,6 @@ from typing import Any
 import duckdb
 
 from stayhub.operations import alerts
-from stayhub.operations.daily import add_warehouse_arguments, default_target_path, ds_argument
 from stayhub.operations.monitor import (
     PartitionedModel,
     Publication,
@@ -36,7 +35,7 @@ from stayhub.operations.monitor import (
     utc_time_argument,
 )
 from stayhub.operations.status_page import Cell, ModelRow, StatusData, write_status_page
-from stayhub.warehouse import landed_range
+from stayhub.warehouse import add_warehouse_arguments, default_target_path, ds_argument, landed_range
 
 LAYERS = ("base", "staging", "marts", "cumulative", "metrics", "experiments")
 
