@@ -291,9 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     runner_id = uuid.uuid4().hex
     nodes = selected_nodes(args) if (args.select or not args.ds) else []
     sources = sources_read([node["name"] for node in nodes]) if args.select else list(LANDING_SOURCES)
-    if args.ds:
-        days, not_landed = [args.ds], list[str]()
-    else:
+    days: list[str] = [args.ds] if args.ds else []
+    not_landed: list[str] = []
+    if not args.ds:
         partitioned = [node["name"] for node in nodes if node["config"].get("materialized") == "partitioned"]
         days, not_landed = catch_up_days(landed_partitions(args.raw_root), sources, published_days(args.duckdb_path, partitioned))
         print(f"daily: catching up {len(days)} ds" + (f": {days[0]} .. {days[-1]}" if days else " (every landed ds is published)"), flush=True)
@@ -318,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
                 run_monitor(args.raw_root, args.duckdb_path, target_path=args.target_path, log_path=args.log_path)
         except WarehouseLocked as error:
             print(f"daily: monitor skipped, {error}", file=sys.stderr)
+        except Exception as error:  # noqa: BLE001 (the build's exit code stands; the monitor's failure is said, not hidden)
+            print(f"daily: the monitor failed, no alerts were sent: {type(error).__name__}: {error}", file=sys.stderr)
     return exit_code
 
 
