@@ -165,3 +165,14 @@ def default_target_path(duckdb_path: Path) -> Path:
     """A target folder per warehouse, so dbt's partial parse stays warm for it and runs of two warehouses never share one."""
     resolved = Path(duckdb_path).resolve()
     return PROJECT_ROOT / "target" / "runs" / f"{resolved.stem}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"
+
+
+def table_exists(connection, relation: str, catalog: str | None = None) -> bool:
+    """Whether `schema.table` exists on a DuckDB connection (in `catalog`, an attached database, when given)."""
+    schema, table = relation.split(".")
+    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    parameters = [schema, table]
+    if catalog:
+        query += " and table_catalog = ?"
+        parameters.append(catalog)
+    return connection.execute(query, parameters).fetchone()[0] > 0

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from stayhub.backfill.plan import Chunk, Model, Plan
-from stayhub.warehouse import ds_range, ds_shift
+from stayhub.warehouse import ds_range, ds_shift, table_exists
 
 LEDGER = "audit.partition_ledger"
 INPUTS = "audit.partition_inputs"
@@ -81,16 +81,6 @@ def copy_database(source: Path, destination: Path) -> None:
             shutil.copyfile(f"{source}.wal", f"{destination}.wal")
         shutil.copyfile(source, partial)
     os.replace(partial, destination)
-
-
-def table_exists(connection, relation: str, catalog: str | None = None) -> bool:
-    schema, table = relation.split(".")
-    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
-    parameters = [schema, table]
-    if catalog:
-        query += " and table_catalog = ?"
-        parameters.append(catalog)
-    return connection.execute(query, parameters).fetchone()[0] > 0
 
 
 def in_days(days: list[str], column: str = "ds") -> str:

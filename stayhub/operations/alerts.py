@@ -28,6 +28,8 @@ from typing import Any, Protocol
 
 import duckdb
 
+from stayhub.warehouse import table_exists
+
 ALERT_KINDS = ("run_failed", "check_blocked", "check_warned", "deadline_missed", "partition_gap", "source_stale", "experiment_alert")
 SEVERITIES = ("error", "warn")
 TABLE = "audit.alerts"
@@ -350,7 +352,6 @@ def sinks_from_config(jsonl_path: str | Path | None, webhook_url: str | None, lo
 def open_alerts(connection: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The open alerts (cleared_at null), newest first, as dicts of the table's columns (details as JSON text);
     [] when audit.alerts does not exist."""
-    exists = connection.execute("select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'alerts'").fetchone()
-    if not exists or not exists[0]:
+    if not table_exists(connection, TABLE):
         return []
     return _rows(connection, "where cleared_at is null order by opened_at desc, cause_key")

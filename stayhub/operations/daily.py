@@ -44,7 +44,7 @@ from pathlib import Path
 import duckdb
 
 from stayhub.operations.lock import WarehouseLocked, warehouse_lock
-from stayhub.operations.monitor import run_monitor, table_exists
+from stayhub.operations.monitor import run_monitor
 from stayhub.warehouse import (
     LANDING_SOURCES,
     add_warehouse_arguments,
@@ -55,6 +55,7 @@ from stayhub.warehouse import (
     ds_shift,
     landed_partitions,
     run_dbt,
+    table_exists,
 )
 
 EXIT_SUCCESS = 0
@@ -147,7 +148,7 @@ def published_days(duckdb_path: Path, models: Sequence[str]) -> dict[str, set[st
     if not Path(duckdb_path).exists():
         return days
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
-        if not table_exists(connection, "audit", "partition_ledger"):
+        if not table_exists(connection, "audit.partition_ledger"):
             return days
         for model, ds in connection.execute("select model_name, cast(ds as varchar) from audit.partition_ledger").fetchall():
             if model in days:

@@ -39,7 +39,7 @@ import duckdb
 
 from stayhub.operations import alerts
 from stayhub.operations.alerts import Cause
-from stayhub.warehouse import add_warehouse_arguments, default_target_path, run_dbt
+from stayhub.warehouse import add_warehouse_arguments, default_target_path, run_dbt, table_exists
 
 JSONL_ENV = "STAYHUB_ALERTS_JSONL"
 WEBHOOK_ENV = "STAYHUB_ALERTS_WEBHOOK_URL"
@@ -132,18 +132,13 @@ def partitioned_models(target_path: Path | str) -> list[PartitionedModel]:
     return sorted(models, key=lambda model: model.name)
 
 
-def table_exists(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    found = connection.execute("select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]).fetchone()
-    return bool(found and found[0])
-
-
 def publications(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Publication]:
     """{(model, ds): Publication} of every partition in the ledger."""
-    if not table_exists(connection, "audit", "partition_ledger"):
+    if not table_exists(connection, "audit.partition_ledger"):
         return {}
     first = "cast(null as timestamp)"
     join = ""
-    if table_exists(connection, "audit", "partition_first_published"):
+    if table_exists(connection, "audit.partition_first_published"):
         first = "first.first_published_at"
         join = "left join audit.partition_first_published as first on ledger.model_name = first.model_name and ledger.ds = first.ds"
     rows = connection.execute(
@@ -224,7 +219,7 @@ def read_freshness(sources_json: Path) -> list[dict[str, Any]]:
 
 def check_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
     """A blocked (fail) or warned partition check whose latest result for its model, ds and check is still so."""
-    if not table_exists(connection, "audit", "partition_check_results"):
+    if not table_exists(connection, "audit.partition_check_results"):
         return []
     rows = connection.execute(
         """select model_name, cast(ds as varchar), check_name, status, observed_value, threshold, run_id, checked_at
@@ -251,7 +246,7 @@ def check_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
 
 def run_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
     """A ds whose latest daily run failed (exit 1)."""
-    if not table_exists(connection, "audit", "daily_runs"):
+    if not table_exists(connection, "audit.daily_runs"):
         return []
     rows = connection.execute(
         """select cast(ds as varchar), status, message, dbt_run_id, finished_at
@@ -274,9 +269,9 @@ def run_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
 
 def experiment_causes(connection: duckdb.DuckDBPyConnection) -> list[Cause]:
     """The alert rows of experiments.exp_alerts at each experiment's latest ds (of its results or alerts)."""
-    if not table_exists(connection, "experiments", "exp_alerts"):
+    if not table_exists(connection, "experiments.exp_alerts"):
         return []
-    results = "union all select experiment_key, ds from experiments.exp_results" if table_exists(connection, "experiments", "exp_results") else ""
+    results = "union all select experiment_key, ds from experiments.exp_results" if table_exists(connection, "experiments.exp_results") else ""
     rows = connection.execute(
         f"""select cast(alerts.ds as varchar), alerts.experiment_key, alerts.alert_type, alerts.metric, alerts.variant, alerts.p_value, alerts.detail
            from experiments.exp_alerts as alerts

@@ -26,16 +26,16 @@ from stayhub.operations import alerts
 from stayhub.operations.monitor import (
     PartitionedModel,
     Publication,
+    check_causes,
     now_utc,
     parse_project,
     partitioned_models,
     publications,
     read_freshness,
-    table_exists,
     utc_time_argument,
 )
 from stayhub.operations.status_page import Cell, ModelRow, StatusData, write_status_page
-from stayhub.warehouse import add_warehouse_arguments, default_target_path, ds_argument, landed_range
+from stayhub.warehouse import add_warehouse_arguments, default_target_path, ds_argument, landed_range, table_exists
 
 LAYERS = ("base", "staging", "marts", "cumulative", "metrics", "experiments")
 
@@ -115,23 +115,18 @@ def load_status(
 
 
 def _blocked(connection: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], datetime]:
-    """{(model, ds): when} of the partitions whose latest check result of some check is a fail."""
-    if not table_exists(connection, "audit", "partition_check_results"):
-        return {}
-    rows = connection.execute(
-        """select model_name, cast(ds as varchar), max(checked_at)
-           from (
-               select * from audit.partition_check_results
-               qualify row_number() over (partition by model_name, ds, check_name order by checked_at desc) = 1
-           )
-           where status = 'fail'
-           group by all"""
-    ).fetchall()
-    return {(model, ds): checked_at for model, ds, checked_at in rows}
+    """{(model, ds): when} of the partitions a check blocks now: the monitor's check_blocked causes (the latest
+    result of a check is a fail), the latest of them per partition."""
+    blocked: dict[tuple[str, str], datetime] = {}
+    for cause in check_causes(connection):
+        if cause.kind == "check_blocked":
+            key, checked_at = (cause.details["model"], cause.details["ds"]), cause.details["checked_at"]
+            blocked[key] = max(checked_at, blocked.get(key, checked_at))
+    return blocked
 
 
 def _check_failures(connection: duckdb.DuckDBPyConnection, limit: int = 25) -> list[dict[str, Any]]:
-    if not table_exists(connection, "audit", "partition_check_results"):
+    if not table_exists(connection, "audit.partition_check_results"):
         return []
     result = connection.execute(
         """select model_name, cast(ds as varchar) as ds, check_name, severity, status, observed_value, threshold, checked_at, run_id
@@ -146,7 +141,7 @@ def _runs(connection: duckdb.DuckDBPyConnection, limit: int = 15) -> list[dict[s
     """The last runs: daily runs, and the dbt invocations no daily run made (a user's dbt build, a backfill chunk)."""
     runs: list[dict[str, Any]] = []
     daily_ids: set[str] = set()
-    if table_exists(connection, "audit", "daily_runs"):
+    if table_exists(connection, "audit.daily_runs"):
         for run_id, ds, status, exit_code, started_at, seconds, models, rows, message, dbt_run_id in connection.execute(
             """select runner_id, cast(ds as varchar), status, exit_code, started_at, seconds, models, rows_published, message, dbt_run_id
                from audit.daily_runs order by started_at desc limit ?""",
@@ -167,7 +162,7 @@ def _runs(connection: duckdb.DuckDBPyConnection, limit: int = 15) -> list[dict[s
                     "message": message,
                 }
             )
-    if table_exists(connection, "audit", "run_history"):
+    if table_exists(connection, "audit.run_history"):
         for run_id, command, start, end, failed, started_at, seconds, models, rows in connection.execute(
             """select run_id, any_value(command), cast(any_value(window_start_ds) as varchar), cast(any_value(window_end_ds) as varchar),
                       count(case when status in ('error', 'fail') then 1 end), min(started_at),
