@@ -30,7 +30,6 @@ from stayhub.warehouse import (
     PROJECT_ROOT,
     SAMPLE_PII_KEY_NAME,
     DbtError,
-    dbt_vars,
     duckdb_path_from_env,
     landed_range,
     raw_root_from_env,
@@ -146,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Building the warehouse for ds {start_ds} .. {end_ds} into {args.duckdb_path} ...", flush=True)
     try:
         run_dbt(["seed"], args.raw_root, args.duckdb_path, stream=True, extra_env=key_env)
-        run_dbt(["build", "--vars", dbt_vars(start_ds=start_ds, end_ds=end_ds)], args.raw_root, args.duckdb_path, stream=True, extra_env=key_env)
+        run_dbt(["build"], args.raw_root, args.duckdb_path, stream=True, extra_env=key_env, window={"start_ds": start_ds, "end_ds": end_ds})
     except DbtError as error:
         print(f"\nThe build failed: {error}. dbt's log is in logs/dbt.log; failing tests' SQL under target/.", file=sys.stderr)
         return 1

@@ -12,6 +12,8 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -81,6 +83,46 @@ def dbt_vars(ds: str | None = None, start_ds: str | None = None, end_ds: str | N
     return json.dumps({key: value for key, value in values.items() if value is not None})
 
 
+# The run window as environment variables (macros/run_contract/run_window_var.sql): dbt reads them
+# only while executing, so unlike --vars a new window does not make dbt parse the whole project again.
+WINDOW_ENV = {"ds": "STAYHUB_DS", "start_ds": "STAYHUB_START_DS", "end_ds": "STAYHUB_END_DS"}
+
+# A partial-parse file any target folder of this project may start from: dbt checks it against the
+# project, vars and profile, and reparses what differs (all of it when they differ).
+PARSE_CACHE = PROJECT_ROOT / "target" / "parse-cache" / "partial_parse.msgpack"
+
+
+def window_env(window: Mapping[str, str | None] | None) -> dict[str, str]:
+    """The environment that passes a window ({ds} or {start_ds, end_ds}) to dbt; unset names are emptied."""
+    window = window or {}
+    unknown = set(window) - set(WINDOW_ENV)
+    if unknown:
+        raise ValueError(f"not a window var: {', '.join(sorted(unknown))}")
+    return {name: str(window.get(key) or "") for key, name in WINDOW_ENV.items()}
+
+
+def warm_partial_parse(target_path: Path) -> None:
+    """A target folder without dbt's partial-parse file starts from the project's latest one."""
+    parse_file = target_path / "partial_parse.msgpack"
+    if not parse_file.exists() and PARSE_CACHE.exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(PARSE_CACHE, parse_file)
+
+
+def keep_partial_parse(target_path: Path) -> None:
+    """After a run, its partial-parse file becomes the one new target folders start from."""
+    parse_file = target_path / "partial_parse.msgpack"
+    try:
+        if not parse_file.exists() or (PARSE_CACHE.exists() and PARSE_CACHE.stat().st_mtime >= parse_file.stat().st_mtime):
+            return
+        PARSE_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        staged = PARSE_CACHE.with_name(f"{PARSE_CACHE.name}.{os.getpid()}.{threading.get_ident()}")
+        shutil.copyfile(parse_file, staged)
+        os.replace(staged, PARSE_CACHE)
+    except OSError:
+        pass  # a cache: the next run parses in full
+
+
 def run_dbt(
     args: list[str],
     raw_root: Path | str,
@@ -91,25 +133,36 @@ def run_dbt(
     target_path: Path | str | None = None,
     die_with_parent: bool = False,
     log_path: Path | str | None = None,
+    window: Mapping[str, str | None] | None = None,
 ) -> subprocess.CompletedProcess:
-    """Runs one dbt command in the project folder; raises DbtError when it fails and check is set.
+    """Runs one dbt command of the project; raises DbtError when it fails and check is set.
+
+    The window ({ds} or {start_ds, end_ds}) goes through the environment (window_env), and dbt runs in
+    the warehouse file's folder with the file named by its name alone, so the profile dbt hashes for
+    partial parsing is the same for every warehouse of that name: neither a new window, nor a backfill's
+    copy of the warehouse, nor another test's warehouse makes dbt parse the whole project again.
     With die_with_parent, dbt is killed when this process dies (Linux), so no orphan keeps writing."""
+    duckdb_path = Path(duckdb_path).resolve()
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    target = Path(target_path).resolve() if target_path is not None else PROJECT_ROOT / "target"
     dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *args]
+    command = [str(dbt), *args, "--project-dir", str(PROJECT_ROOT), "--target-path", str(target)]
     if die_with_parent and shutil.which("setpriv"):
         command = ["setpriv", "--pdeathsig", "KILL", *command]
-    if target_path is not None:
-        command += ["--target-path", str(target_path)]
     if log_path is not None:
-        command += ["--log-path", str(log_path)]
+        command += ["--log-path", str(Path(log_path).resolve())]
+    env = dbt_env(raw_root, duckdb_path, {**window_env(window), **(extra_env or {})})
+    env["WAREHOUSE_DUCKDB_PATH"] = duckdb_path.name
+    warm_partial_parse(target)
     result = subprocess.run(
         command,
-        cwd=PROJECT_ROOT,
-        env=dbt_env(raw_root, duckdb_path, extra_env),
+        cwd=duckdb_path.parent,
+        env=env,
         stdout=None if stream else subprocess.PIPE,
         stderr=subprocess.STDOUT if not stream else None,
         text=True,
     )
+    keep_partial_parse(target)
     if check and result.returncode != 0:
         raise DbtError(args, result.returncode, result.stdout or "")
     return result

@@ -53,7 +53,7 @@
     {%- if problem is not none -%}
         {{ _run_contract_error(problem) }}
     {%- endif -%}
-    {%- set value = var(name, none) -%}
+    {%- set value = run_window_var(name) -%}
     {{ return(none if value is none or (value | string | trim) == '' else value | string | trim) }}
 {% endmacro %}
 
@@ -65,23 +65,25 @@
     for operators east of UTC): 9999-12-31 is refused, not run.
 -#}
 {% macro _ds_var_problem(name) %}
-    {%- set value = var(name, none) -%}
+    {%- set is_window = name in ('ds', 'start_ds', 'end_ds') -%}
+    {%- set value = run_window_var(name) if is_window else var(name, none) -%}
+    {%- set label = run_window_var_label(name) if is_window else "var `" ~ name ~ "`" -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set text = value | string | trim -%}
     {%- set match = modules.re.fullmatch('([0-9]{4})-([0-9]{2})-([0-9]{2})', text) -%}
     {%- if not match -%}
-        {{ return("var `" ~ name ~ "` must be a date written YYYY-MM-DD, got '" ~ text ~ "'") }}
+        {{ return(label ~ " must be a date written YYYY-MM-DD, got '" ~ text ~ "'") }}
     {%- endif -%}
     {%- set year, month, day = match.group(1) | int, match.group(2) | int, match.group(3) | int -%}
     {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > _days_in_month(year, month) -%}
-        {{ return("var `" ~ name ~ "` is not a real calendar date: '" ~ text ~ "'") }}
+        {{ return(label ~ " is not a real calendar date: '" ~ text ~ "'") }}
     {%- endif -%}
     {%- set latest = (modules.datetime.datetime.now(modules.pytz.utc).date() + modules.datetime.timedelta(days=1)).isoformat() -%}
     {%- if text < '2000-01-01' or text > latest -%}
         {{ return(
-            "var `" ~ name ~ "` is " ~ text ~ ", outside 2000-01-01 .. " ~ latest
+            label ~ " is " ~ text ~ ", outside 2000-01-01 .. " ~ latest
             ~ " (tomorrow in UTC): no such day can have landed"
         ) }}
     {%- endif -%}

@@ -27,9 +27,9 @@
     {%- endif -%}
     {%- if execute and flags.WHICH != 'seed' -%}
         {%- if publish_mode() == 'microbatch' -%}
-            {%- for name in ['ds', 'start_ds', 'end_ds'] if var(name, none) is not none -%}
+            {%- for name in ['ds', 'start_ds', 'end_ds'] if run_window_var(name) is not none -%}
                 {{ exceptions.raise_compiler_error(
-                    "Invalid run vars: `" ~ name ~ "` does not apply with publish_mode microbatch, which builds one ds per"
+                    "Invalid run vars: " ~ run_window_var_label(name) ~ " does not apply with publish_mode microbatch, which builds one ds per"
                     ~ " batch from --event-time-start to --event-time-end (exclusive). Pass those flags instead."
                 ) }}
             {%- endfor -%}

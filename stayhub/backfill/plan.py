@@ -113,6 +113,11 @@ def selection_args(select: str) -> list[str]:
     return ["--select", *select.split()]
 
 
+def job_vars_args(job_vars: dict) -> list[str]:
+    """A job's own vars (not its window, which reaches dbt through the environment) as dbt arguments."""
+    return ["--vars", json.dumps(job_vars)] if job_vars else []
+
+
 def select_models(select: str, job_vars: dict, raw_root: Path, duckdb_path: Path, target_path: Path) -> tuple[set[str], dict]:
     """The unique_ids of the job's models, and dbt's manifest (for the whole graph)."""
     result = run_dbt(
@@ -126,8 +131,7 @@ def select_models(select: str, job_vars: dict, raw_root: Path, duckdb_path: Path
             "json",
             "--output-keys",
             "unique_id",
-            "--vars",
-            json.dumps(job_vars),
+            *job_vars_args(job_vars),
         ],
         raw_root,
         duckdb_path,

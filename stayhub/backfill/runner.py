@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from stayhub.backfill import publish
-from stayhub.backfill.plan import Chunk, Level, Plan, describe
+from stayhub.backfill.plan import Chunk, Level, Plan, describe, job_vars_args
 from stayhub.backfill.state import BackfillState, now
 from stayhub.ledger import stale_by_inputs_in
 from stayhub.operations.lock import WarehouseLocked, warehouse_lock
@@ -110,15 +110,15 @@ class Runner:
         try:
             target = self.state.folder / "target" / f"slot{slot}"
             (target / "run_results.json").unlink(missing_ok=True)
-            job_vars = {**self.plan.vars, "start_ds": first_ds, "end_ds": last_ds}
             with self.state_lock:
                 attempts = self.state.data["tasks"].get(task, {}).get("attempts", 0) + 1
                 self.state.record_task(task, status="running", attempts=attempts, started_at=now(), window=[first_ds, last_ds])
             run_dbt(
-                ["run", "--select", *models, *views, "--vars", json.dumps(job_vars)],
+                ["run", "--select", *models, *views, *job_vars_args(self.plan.vars)],
                 self.raw_root,
                 database,
                 target_path=target,
+                window={"start_ds": first_ds, "end_ds": last_ds},
                 extra_env={"DBT_LOG_PATH": str(self.state.folder / "logs" / f"slot{slot}")},
                 die_with_parent=True,
             )
@@ -315,9 +315,10 @@ class Runner:
         missing = [name for name in sorted(relations) if publish.missing_relations(self.production, [relations[name]])]
         if missing:
             run_dbt(
-                ["run", "--select", *missing, "--vars", json.dumps({**self.plan.vars, "ds": self.plan.end_ds})],
+                ["run", "--select", *missing, *job_vars_args(self.plan.vars)],
                 self.raw_root,
                 self.production,
+                window={"ds": self.plan.end_ds},
                 target_path=self.state.folder / "target" / "views",
                 die_with_parent=True,
             )

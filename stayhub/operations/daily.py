@@ -48,7 +48,6 @@ from stayhub.operations.monitor import run_monitor
 from stayhub.warehouse import (
     LANDING_SOURCES,
     add_warehouse_arguments,
-    dbt_vars,
     default_target_path,
     ds_argument,
     ds_range,
@@ -186,10 +185,10 @@ def build_ds(args: argparse.Namespace, ds: str) -> Outcome:
     """dbt build for one ds; its outcome from run_results.json and the check results of the invocation."""
     run_results = Path(args.target_path) / "run_results.json"
     run_results.unlink(missing_ok=True)
-    command = ["build", "--vars", dbt_vars(ds=ds)]
+    command = ["build"]
     if args.select:
         command += ["--select", args.select]
-    result = run_dbt(command, args.raw_root, args.duckdb_path, check=False, target_path=args.target_path, log_path=args.log_path)
+    result = run_dbt(command, args.raw_root, args.duckdb_path, check=False, target_path=args.target_path, log_path=args.log_path, window={"ds": ds})
     print(result.stdout, end="", flush=True)
     if not run_results.exists():
         lines = [line.split("  ", 1)[-1].strip() for line in result.stdout.splitlines()]

@@ -192,7 +192,7 @@ def gaps(models: Sequence[PartitionedModel], published: dict[tuple[str, str], Pu
 def source_freshness(raw_root: Path | str, duckdb_path: Path | str, target_path: Path | str, log_path: Path | str | None = None) -> list[dict[str, Any]]:
     """`dbt source freshness` of the landing zone: per source its status (pass, warn, error, runtime error),
     when it last landed and how long ago (dbt writes sources.json in target_path)."""
-    sources_json = Path(target_path) / "sources.json"
+    sources_json = Path(target_path).resolve() / "sources.json"
     sources_json.unlink(missing_ok=True)
     result = run_dbt(["source", "freshness", "--output", str(sources_json)], raw_root, duckdb_path, check=False, target_path=target_path, log_path=log_path)
     if not sources_json.exists():

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from stayhub import generate
-from stayhub.warehouse import PII_KEY_ENV, SAMPLE_PII_KEY_NAME, dbt_vars, run_dbt, write_sample_pii_key
+from stayhub.warehouse import PII_KEY_ENV, SAMPLE_PII_KEY_NAME, run_dbt, write_sample_pii_key
 from tests.integration import crafted_landing
 
 
@@ -29,7 +29,9 @@ class Warehouse:
         self.target_path = root / "target"
         self.log_path = root / "logs"
 
-    def dbt(self, *args: str, check: bool = True, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+    def dbt(self, *args: str, check: bool = True, extra_env: dict | None = None, window: dict | None = None) -> subprocess.CompletedProcess:
+        """One dbt command; `window` ({ds} or {start_ds, end_ds}) passes the run window as stayhub's commands
+        do (the environment, no parse input), while --vars in `args` passes it as a user types it."""
         return run_dbt(
             list(args),
             self.raw_root,
@@ -38,12 +40,12 @@ class Warehouse:
             target_path=self.target_path,
             extra_env=extra_env,
             log_path=self.log_path,
+            window=window,
         )
 
     def build(self, *args: str, check: bool = True, **window: str) -> subprocess.CompletedProcess:
         """dbt build for a window: ds=..., or start_ds=... end_ds=..., or none (latest landed)."""
-        vars_args = ["--vars", dbt_vars(**window)] if window else []
-        return self.dbt("build", *vars_args, *args, check=check)
+        return self.dbt("build", *args, check=check, window=window or None)
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.duckdb_path), read_only=True) as connection:
