@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -123,6 +124,16 @@ def keep_partial_parse(target_path: Path) -> None:
         pass  # a cache: the next run parses in full
 
 
+def log_invocation(args: list[str], seconds: float, output: str | None) -> None:
+    """With $STAYHUB_DBT_TIMINGS naming a file, one JSON line per dbt invocation: its command, seconds,
+    and whether dbt parsed the whole project (what the test suite's and benchmarks' costs come from)."""
+    timings = os.environ.get("STAYHUB_DBT_TIMINGS")
+    if timings:
+        record = {"args": args, "seconds": round(seconds, 2), "full_parse": None if output is None else "Unable to do partial parsing" in output}
+        with open(timings, "a") as log:
+            log.write(json.dumps(record) + "\n")
+
+
 def run_dbt(
     args: list[str],
     raw_root: Path | str,
@@ -154,6 +165,7 @@ def run_dbt(
     env = dbt_env(raw_root, duckdb_path, {**window_env(window), **(extra_env or {})})
     env["WAREHOUSE_DUCKDB_PATH"] = duckdb_path.name
     warm_partial_parse(target)
+    started = time.monotonic()
     result = subprocess.run(
         command,
         cwd=duckdb_path.parent,
@@ -163,6 +175,7 @@ def run_dbt(
         text=True,
     )
     keep_partial_parse(target)
+    log_invocation(args, time.monotonic() - started, result.stdout)
     if check and result.returncode != 0:
         raise DbtError(args, result.returncode, result.stdout or "")
     return result

@@ -35,7 +35,7 @@ def range_built(tmp_path_factory, contract_root) -> Warehouse:
 def daily_built(tmp_path_factory, contract_root) -> Warehouse:
     warehouse = seeded_warehouse(tmp_path_factory.mktemp("contract_daily"), contract_root)
     for ds in contract_landing.DAYS:
-        warehouse.dbt("run", "--vars", f'{{ds: "{ds}"}}')
+        warehouse.dbt("run", window={"ds": ds})
     return warehouse
 
 
@@ -153,7 +153,7 @@ def test_rerunning_an_older_ds_after_later_days_changes_nothing(daily_built):
     assert after == before
 
     # An assignment delivered again weeks later is still a duplicate.
-    warehouse.dbt("run", "--select", "base_assignments__lines", "--vars", f'{{ds: "{contract_landing.WEEKS_LATER_DS}"}}')
+    warehouse.dbt("run", "--select", "base_assignments__lines", window={"ds": contract_landing.WEEKS_LATER_DS})
     assert warehouse.query("select cast(ds as varchar), line_status from base.base_assignments__lines order by ds") == [
         ("2025-04-01", "accepted"),
         ("2025-04-06", "duplicate"),

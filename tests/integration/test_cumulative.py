@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -47,7 +46,7 @@ def warehouse_on(tmp_path_factory, raw_root, name) -> Warehouse:
 
 
 def run(warehouse: Warehouse, **window) -> None:
-    warehouse.dbt("run", *SELECTION, "--vars", json.dumps(window))
+    warehouse.dbt("run", *SELECTION, window=window)
 
 
 @pytest.fixture(scope="module")

@@ -310,9 +310,9 @@ def test_daily_runs_equal_one_range_run(experiment_warehouse, tmp_path):
             connection.execute(f"drop table experiments.{table}")
         connection.execute("delete from audit.partition_ledger where model_name like 'exp_%'")
     last_days = [(dt.date.fromisoformat(LAST_DS) - dt.timedelta(days=offset)).isoformat() for offset in (2, 1, 0)]
-    daily.dbt("run", "--select", "tag:experiments", "--vars", f'{{start_ds: "{FIRST_DS}", end_ds: "{last_days[0]}"}}')
+    daily.dbt("run", "--select", "tag:experiments", window={"start_ds": FIRST_DS, "end_ds": last_days[0]})
     for ds in last_days[1:]:
-        daily.dbt("run", "--select", "tag:experiments", "--vars", f'{{ds: "{ds}"}}')
+        daily.dbt("run", "--select", "tag:experiments", window={"ds": ds})
     with duckdb.connect() as connection:
         connection.execute(f"attach '{experiment_warehouse.duckdb_path}' as range_db (read_only)")
         connection.execute(f"attach '{daily.duckdb_path}' as daily_db (read_only)")

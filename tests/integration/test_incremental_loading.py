@@ -52,7 +52,7 @@ def checksum(warehouse, table: str):
 def daily_warehouse(tmp_path_factory, crafted_landing_root):
     warehouse = seeded_warehouse(tmp_path_factory.mktemp("daily"), crafted_landing_root)
     for ds in DAYS:
-        warehouse.dbt("run", "--vars", f'{{ds: "{ds}"}}')
+        warehouse.dbt("run", window={"ds": ds})
     return warehouse
 
 
@@ -71,7 +71,7 @@ def test_rerunning_a_ds_leaves_every_partitioned_model_identical(daily_warehouse
 
 def test_rerunning_a_range_replaces_exactly_its_partitions(daily_warehouse):
     before = daily_warehouse.query("select cast(ds as varchar), count(*) from base.base_events__lines group by 1 order by 1")
-    daily_warehouse.dbt("run", "--select", "base_events__lines", "--vars", '{start_ds: "2025-03-02", end_ds: "2025-03-03"}')
+    daily_warehouse.dbt("run", "--select", "base_events__lines", window={"start_ds": "2025-03-02", "end_ds": "2025-03-03"})
     assert daily_warehouse.query("select cast(ds as varchar), count(*) from base.base_events__lines group by 1 order by 1") == before
     assert [ds for ds, _ in before] == ["2025-03-01", "2025-03-02"]
     assert crafted_landing.LAST_DS == "2025-03-03"

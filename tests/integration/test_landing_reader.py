@@ -18,7 +18,6 @@ from dbt_plugins.landing_reader import (
     read_jsonl_gz,
     split_lines,
 )
-from stayhub.warehouse import dbt_vars
 from tests.integration import reader_landing
 from tests.integration.conftest import Warehouse
 
@@ -202,6 +201,6 @@ def test_the_singular_test_counts_on_its_own_and_fails_when_the_accounting_is_of
     bookings = changed.raw_root / "bookings" / f"ds={reader_landing.FIRST_DS}"
     (bookings / "part-00001.jsonl.gz").write_bytes(gzip.compress(json.dumps({"late": 1}).encode() + b"\n"))
     (changed.raw_root / "listings" / f"ds={reader_landing.LAST_DS}" / "notes.txt").write_text("hello\n")
-    result = changed.dbt("test", "--select", "assert_every_landed_line_is_accounted_for", "--vars", dbt_vars(**WINDOW), check=False)
+    result = changed.dbt("test", "--select", "assert_every_landed_line_is_accounted_for", check=False, window=WINDOW)
     assert result.returncode != 0
     assert "FAIL 2 assert_every_landed_line_is_accounted_for" in result.stdout

@@ -52,7 +52,7 @@ def warehouse(tmp_path_factory):
     )
     keep_one_line_in_ten(warehouse.raw_root / "events" / f"ds={THIN_DS}")
     warehouse.dbt("seed")
-    warehouse.dbt("run", "--vars", json.dumps({"start_ds": FIRST_DS, "end_ds": LAST_BUILT_DS}))
+    warehouse.dbt("run", window={"start_ds": FIRST_DS, "end_ds": LAST_BUILT_DS})
     return warehouse
 
 
@@ -235,7 +235,7 @@ def test_a_lines_model_whose_depends_on_past_disagrees_with_its_dedup_window_is_
 
 
 def test_a_warned_check_shows_in_dbts_output_and_summary(warehouse):
-    result = warehouse.dbt("build", "--select", "base_events__lines", "fct_page_views", "--vars", json.dumps({"ds": THIN_DS}), check=False)
+    result = warehouse.dbt("build", "--select", "base_events__lines", "fct_page_views", check=False, window={"ds": THIN_DS})
     assert result.returncode == 0, result.stdout[-3000:]
     # Published anyway: a warn never blocks.
     views = dict(warehouse.query("select cast(ds as varchar), count(*) from marts.fct_page_views group by 1"))

@@ -19,7 +19,7 @@ import pytest
 
 from dbt_plugins import pii_key
 from stayhub.generate import write_partition
-from stayhub.warehouse import PII_KEY_ENV, dbt_vars
+from stayhub.warehouse import PII_KEY_ENV
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 
@@ -123,9 +123,8 @@ def test_a_run_without_the_key_refuses_and_builds_nothing(tmp_path, crafted_land
     warehouse.raw_root = crafted_landing_root
     result = warehouse.dbt(
         "build",
-        "--vars",
-        dbt_vars(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS),
         check=False,
+        window={"start_ds": crafted_landing.FIRST_DS, "end_ds": crafted_landing.LAST_DS},
         extra_env={PII_KEY_ENV: ""},
     )
     assert result.returncode != 0

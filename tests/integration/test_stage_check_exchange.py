@@ -61,7 +61,7 @@ def test_a_warning_is_recorded_and_publication_goes_on(warehouse):
             crafted_landing.listing(16, room_type="yurt"),
         ],
     )
-    result = warehouse.dbt("run", "--vars", '{ds: "2025-03-04"}')
+    result = warehouse.dbt("run", window={"ds": "2025-03-04"})
     assert (
         "[WARNING]: partition check warned, published anyway: dim_listings ds=2025-03-04 check unseen_values__dim_room_type (warn): observed 1"
     ) in result.stdout
@@ -74,7 +74,7 @@ def test_a_warning_is_recorded_and_publication_goes_on(warehouse):
 def test_an_empty_snapshot_day_is_blocked_and_production_is_untouched(warehouse):
     before = table_state(warehouse, "base.base_listings__lines")
     land_day(warehouse.raw_root, "2025-03-05", listings=[])
-    result = warehouse.dbt("run", "--vars", '{ds: "2025-03-05"}', check=False)
+    result = warehouse.dbt("run", check=False, window={"ds": "2025-03-05"})
     assert result.returncode != 0
     assert "Stage-check-exchange stopped base_listings__lines: 2 blocking check(s) failed, production is unchanged" in result.stdout
     assert "base_listings__lines ds=2025-03-05 check snapshot_not_empty (error): observed 0, expected >= 1 rows" in result.stdout
@@ -88,7 +88,7 @@ def test_an_empty_snapshot_day_is_blocked_and_production_is_untouched(warehouse)
 def test_a_volume_spike_is_blocked(warehouse):
     before = table_state(warehouse, "base.base_listings__lines")
     land_day(warehouse.raw_root, "2025-03-06", listings=[crafted_landing.listing(1000 + n) for n in range(40)])
-    result = warehouse.dbt("run", "--vars", '{ds: "2025-03-06"}', check=False)
+    result = warehouse.dbt("run", check=False, window={"ds": "2025-03-06"})
     assert result.returncode != 0
     assert "base_listings__lines ds=2025-03-06 check snapshot_size_stable (error): observed 40.0, expected within" in result.stdout
     assert table_state(warehouse, "base.base_listings__lines") == before
@@ -99,7 +99,7 @@ def test_null_keys_are_blocked(warehouse):
     bad = [crafted_landing.event(None, "2025-03-07T10:00:00Z") for _ in range(24)]
     good = [crafted_landing.event(f"e-good-{n}", "2025-03-07T11:00:00Z") for n in range(6)]
     land_day(warehouse.raw_root, "2025-03-07", events=bad + good)
-    result = warehouse.dbt("run", "--select", "base_events__lines", "--vars", '{ds: "2025-03-07"}', check=False)
+    result = warehouse.dbt("run", "--select", "base_events__lines", check=False, window={"ds": "2025-03-07"})
     assert result.returncode != 0
     assert "base_events__lines ds=2025-03-07 check reject_rate_at_most_half_of_20_or_more_lines (error): observed 0" in result.stdout
     assert table_state(warehouse, "base.base_events__lines") == before
@@ -119,7 +119,7 @@ def test_sigkill_during_the_exchange_leaves_the_whole_old_or_whole_new_partition
     warehouse = Warehouse(tmp_path)
     ds = "2025-03-01"
     write_partition(warehouse.raw_root, "events", ds, [crafted_landing.event(f"old-{n}", f"{ds}T10:00:00Z") for n in range(1000)])
-    warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}))
+    warehouse.dbt("run", "--select", "base_events__lines", window={"ds": ds})
     old_state = table_state(warehouse, "base.base_events__lines")
     new_lines = [crafted_landing.event(f"new-{n}", f"{ds}T11:00:00Z") for n in range(200_000)]
     write_partition(warehouse.raw_root, "events", ds, new_lines)
@@ -148,7 +148,7 @@ def test_sigkill_during_the_exchange_leaves_the_whole_old_or_whole_new_partition
     counts = [count for _, count, _ in state]
     assert state == old_state or counts == [200_000], f"a partial partition was published: {state}"
 
-    warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}))
+    warehouse.dbt("run", "--select", "base_events__lines", window={"ds": ds})
     assert [count for _, count, _ in table_state(warehouse, "base.base_events__lines")] == [200_000]
 
 
@@ -159,7 +159,7 @@ def test_sigkill_inside_the_exchange_transaction_after_the_delete_leaves_the_old
     warehouse = Warehouse(tmp_path)
     ds = "2025-03-01"
     write_partition(warehouse.raw_root, "events", ds, [crafted_landing.event(f"old-{n}", f"{ds}T10:00:00Z") for n in range(1000)])
-    warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}))
+    warehouse.dbt("run", "--select", "base_events__lines", window={"ds": ds})
     old_state = table_state(warehouse, "base.base_events__lines")
     write_partition(warehouse.raw_root, "events", ds, [crafted_landing.event(f"new-{n}", f"{ds}T11:00:00Z") for n in range(300)])
 
@@ -195,5 +195,5 @@ def test_sigkill_inside_the_exchange_transaction_after_the_delete_leaves_the_old
     assert (tmp_path / "pause_in_exchange.rows").read_text().strip() == "0"
 
     assert table_state(warehouse, "base.base_events__lines") == old_state
-    warehouse.dbt("run", "--select", "base_events__lines", "--vars", json.dumps({"ds": ds}))
+    warehouse.dbt("run", "--select", "base_events__lines", window={"ds": ds})
     assert [count for _, count, _ in table_state(warehouse, "base.base_events__lines")] == [300]
