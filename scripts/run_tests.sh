@@ -14,8 +14,11 @@ echo "== sqlfluff lint (models, macros, tests, analyses)"
 .venv/bin/sqlfluff lint models macros tests analyses
 
 echo "== dbt parse"
-DBT_PROFILES_DIR=profiles WAREHOUSE_DUCKDB_PATH="$(mktemp -d)/parse.duckdb" \
-    .venv/bin/dbt parse --quiet --target-path target/parse
+# As stayhub runs dbt (stayhub/warehouse.py run_dbt): in the warehouse's folder, the file named
+# warehouse.duckdb, so the partial-parse file it leaves in target/parse-cache warms every later run.
+project_root="$(pwd -P)"
+(cd "$(mktemp -d)" && DBT_PROFILES_DIR="$project_root/profiles" WAREHOUSE_DUCKDB_PATH=warehouse.duckdb \
+    "$project_root/.venv/bin/dbt" parse --quiet --project-dir "$project_root" --target-path "$project_root/target/parse-cache")
 
 echo "== ruff check (lint)"
 .venv/bin/ruff check .

@@ -4,6 +4,7 @@ invocation at a time, as a user would."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
@@ -19,6 +20,9 @@ from tests.integration import crafted_landing
 
 class Warehouse:
     """A landing zone plus a DuckDB warehouse file, built by dbt."""
+
+    # Where the session keeps a warehouse file as `dbt seed` leaves it (made by the first seed()).
+    seeded_template: Path | None = None
 
     def __init__(self, root: Path):
         self.root = root
@@ -42,6 +46,20 @@ class Warehouse:
             log_path=self.log_path,
             window=window,
         )
+
+    def seed(self) -> None:
+        """The warehouse as `dbt seed` leaves it: a copy of the session's seeded template (the seeds and the
+        audit tables the hooks create are the same for every warehouse), seeded by dbt the first time."""
+        template = Warehouse.seeded_template
+        if template is None:
+            self.dbt("seed")
+            return
+        if not template.exists():
+            Warehouse(template.parent).dbt("seed")
+        self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template, self.duckdb_path)
+        if Path(f"{template}.wal").exists():
+            shutil.copyfile(f"{template}.wal", f"{self.duckdb_path}.wal")
 
     def build(self, *args: str, check: bool = True, **window: str) -> subprocess.CompletedProcess:
         """dbt build for a window: ds=..., or start_ds=... end_ds=..., or none (latest landed)."""
@@ -69,6 +87,14 @@ def pii_key_file(tmp_path_factory) -> Iterator[Path]:
         os.environ[PII_KEY_ENV] = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def seeded_template(tmp_path_factory) -> Iterator[Path]:
+    """One `dbt seed` for the session, made by the first Warehouse.seed(); the others copy its file."""
+    Warehouse.seeded_template = tmp_path_factory.mktemp("seeded_template") / "warehouse.duckdb"
+    yield Warehouse.seeded_template
+    Warehouse.seeded_template = None
+
+
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory) -> Warehouse:
     """A generated sample with every kind of dirty data, built over all its landed days."""
@@ -85,7 +111,7 @@ def sample_warehouse(tmp_path_factory) -> Warehouse:
         in_progress_days=1,
         empty_partitions=[("assignments", "2025-01-05")],
     )
-    warehouse.dbt("seed")
+    warehouse.seed()
     warehouse.build(start_ds="2025-01-01", end_ds="2025-01-08")
     return warehouse
 
@@ -102,7 +128,7 @@ def seeded_warehouse(root: Path, crafted_root: Path) -> Warehouse:
     """A seeded, empty warehouse in `root` on the landing zone at `crafted_root`."""
     warehouse = Warehouse(root)
     warehouse.raw_root = crafted_root
-    warehouse.dbt("seed")
+    warehouse.seed()
     return warehouse
 
 

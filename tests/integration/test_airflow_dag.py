@@ -62,7 +62,7 @@ def landed(tmp_path_factory) -> Warehouse:
     """A small sample of 4 landed days, the first 3 built by dbt."""
     warehouse = Warehouse(tmp_path_factory.mktemp("airflow_sample"))
     generate.generate(warehouse.raw_root, start_ds=FIRST_DS, days=4, users=300, listings=60, events_per_day=600, seed=23)
-    warehouse.dbt("seed")
+    warehouse.seed()
     warehouse.build(start_ds=FIRST_DS, end_ds=BUILT_DS)
     return warehouse
 

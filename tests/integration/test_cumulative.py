@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -45,8 +46,9 @@ def warehouse_on(tmp_path_factory, raw_root, name) -> Warehouse:
     return seeded_warehouse(tmp_path_factory.mktemp(name), raw_root)
 
 
-def run(warehouse: Warehouse, **window) -> None:
-    warehouse.dbt("run", *SELECTION, window=window)
+def run(warehouse: Warehouse, lookback_days: int | None = None, **window: str) -> None:
+    job_vars = ["--vars", json.dumps({"lookback_days": lookback_days})] if lookback_days is not None else []
+    warehouse.dbt("run", *SELECTION, *job_vars, window=window)
 
 
 @pytest.fixture(scope="module")

@@ -58,7 +58,7 @@ def experiment_warehouse(tmp_path_factory) -> Warehouse:
         seed=3,
         experiment_effects=[EFFECT],
     )
-    warehouse.dbt("seed")
+    warehouse.seed()
     warehouse.build(start_ds=FIRST_DS, end_ds=LAST_DS)
     return warehouse
 

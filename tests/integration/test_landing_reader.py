@@ -104,7 +104,7 @@ def reader_warehouse(tmp_path_factory, reader_raw_root):
     warehouse = Warehouse(root)
     warehouse.raw_root = reader_raw_root
     warehouse.log_path = root / "logs"
-    warehouse.dbt("seed", "--log-path", str(warehouse.log_path))
+    warehouse.seed()
     warehouse.build_result = warehouse.build("--log-path", str(warehouse.log_path), **WINDOW)
     return warehouse
 

@@ -65,7 +65,7 @@ def warehouse(tmp_path_factory, crafted_landing_root) -> Warehouse:
     """The crafted landing zone built for 03-01 .. 03-03 by a range run; events 03-04 are in progress (no _SUCCESS)."""
     warehouse = Warehouse(tmp_path_factory.mktemp("operations"))
     shutil.copytree(crafted_landing_root, warehouse.raw_root)
-    warehouse.dbt("seed")
+    warehouse.seed()
     warehouse.build(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS)
     return warehouse
 

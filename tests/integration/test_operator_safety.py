@@ -51,7 +51,7 @@ def warehouse(tmp_path_factory):
         empty_partitions=[],
     )
     keep_one_line_in_ten(warehouse.raw_root / "events" / f"ds={THIN_DS}")
-    warehouse.dbt("seed")
+    warehouse.seed()
     warehouse.dbt("run", window={"start_ds": FIRST_DS, "end_ds": LAST_BUILT_DS})
     return warehouse
 

@@ -108,7 +108,7 @@ def scenario(tmp_path_factory):
     """Runs steps 1-5 of the module docstring on one warehouse, in order, and keeps what each saw."""
     warehouse = Warehouse(tmp_path_factory.mktemp("must_finish"))
     write_landing_zone(warehouse.raw_root)
-    warehouse.dbt("seed")
+    warehouse.seed()
     seen = SimpleNamespace(warehouse=warehouse, seeded_tables=tables(warehouse))
 
     seen.fresh_failure = warehouse.build(start_ds=FIRST_DS, end_ds=RANGE_END_DS, check=False)

@@ -46,7 +46,7 @@ def warehouse(tmp_path_factory, crafted_landing_root):
     warehouse = Warehouse(tmp_path_factory.mktemp("sce"))
     shutil.copytree(crafted_landing_root, warehouse.raw_root)
     (warehouse.raw_root / "events" / f"ds={crafted_landing.IN_PROGRESS_DS}" / "_SUCCESS").touch()
-    warehouse.dbt("seed")
+    warehouse.seed()
     warehouse.build(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS)
     return warehouse
 
