@@ -30,4 +30,6 @@ echo "== mypy (stayhub, dbt_plugins, tests, lint)"
 .venv/bin/mypy
 
 echo "== pytest"
-exec .venv/bin/python -m pytest "$@"
+# Two workers (STAYHUB_TEST_WORKERS): a dbt run keeps about one core busy, so two test files at a time use
+# both cores; each file runs whole on one worker (tests/conftest.py). The ten slowest tests print at the end.
+exec .venv/bin/python -m pytest -n "${STAYHUB_TEST_WORKERS:-2}" --dist loadgroup "$@"

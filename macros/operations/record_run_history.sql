@@ -1,7 +1,8 @@
 {#-
     on-run-end: one audit.run_history row per node this invocation ran (build,
     run, test, seed, snapshot): its status, time taken, when, dbt's message,
-    and the window of the run (ds_window). rows_affected is what the node
+    and the window of the run (ds_window; none for a seed, which needs no
+    landed data and builds no partition). rows_affected is what the node
     published: for a partitioned model the rows of every partition it
     published in this run (its ledger rows), else what the adapter reported
     (a test: its failures).
@@ -10,7 +11,7 @@
     {%- if not execute or flags.WHICH not in ('build', 'run', 'test', 'seed', 'snapshot') or not results -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set window = ds_window() -%}
+    {%- set window = ds_window() if flags.WHICH != 'seed' else none -%}
     {%- set values = [] -%}
     {%- for result in results if result.node is defined and result.node.resource_type in ('model', 'seed', 'snapshot', 'test') -%}
         {%- set execute_timing = result.timing | selectattr('name', 'equalto', 'execute') | list -%}
@@ -38,8 +39,8 @@
         select
             '{{ invocation_id }}',
             '{{ flags.WHICH }}',
-            {{ ds_literal(window.start_ds) }},
-            {{ ds_literal(window.end_ds) }},
+            {{ ds_literal(window.start_ds) if window else 'cast(null as date)' }},
+            {{ ds_literal(window.end_ds) if window else 'cast(null as date)' }},
             ran.node_id,
             ran.node_name,
             ran.resource_type,

@@ -7,6 +7,10 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
+
+# Its dbt runs write the project's target/ folder (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("project_target")
 
 
 def test_the_main_job_builds_the_landed_days_and_says_where_to_look(sample_warehouse, tmp_path):

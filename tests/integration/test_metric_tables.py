@@ -18,6 +18,9 @@ from stayhub.project import PROJECT_ROOT
 from stayhub.warehouse import dbt_env, run_dbt
 from tests.integration.conftest import Warehouse
 
+# Its dbt runs write the project's target/ folder (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("project_target")
+
 FIRST_DS, LAST_DS = "2025-01-01", "2025-01-08"  # the sample warehouse's days
 SAVED_QUERIES = sorted(q.name for q in load_definitions().saved_queries)
 

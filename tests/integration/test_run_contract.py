@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from tests.integration import crafted_landing
-from tests.integration.conftest import seeded_warehouse
+from tests.integration.conftest import Warehouse, seeded_warehouse
 
 
 @pytest.fixture(scope="module")
@@ -83,3 +84,12 @@ def test_a_snapshot_without_its_history_stops_instead_of_publishing_a_wrong_stat
         "holds nothing before it while 'users' landed from 2025-03-01. Backfill from there first"
     ) in result.stdout
     assert fresh_warehouse.query("select count(*) from information_schema.tables where table_name = 'stg_users__users'") == [(0,)]
+
+
+def test_a_seed_needs_no_landed_data(fresh_warehouse):
+    # The session's seeded template (Warehouse.seed) was seeded on a landing zone with nothing in it.
+    template = Warehouse.seeded_template
+    assert template is not None and not (template.parent / "raw").exists()
+    with duckdb.connect(str(template), read_only=True) as connection:
+        rows = connection.sql("select command, window_start_ds, window_end_ds, node_name, status from audit.run_history").fetchall()
+    assert rows == [("seed", None, None, "markets", "success")]

@@ -33,6 +33,9 @@ from stayhub.warehouse import ds_range
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 
+# Its dbt runs write the project's target/ folder (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("project_target")
+
 FIRST_DS = "2025-03-01"
 LAST_LANDED_DS = "2025-03-05"  # the latest ds landed in every source
 RANGE_END_DS = "2025-03-07"

@@ -1,0 +1,15 @@
+"""The suite runs on pytest-xdist workers (scripts/run_tests.sh: -n 2 --dist loadgroup): every test file is
+one xdist_group unless it names its own, so a file's tests run in order on one worker and its module
+fixtures (the warehouses it builds) are built once. Files that share something outside their tmp folders
+name the same group, so they never run at the same time: "project_target" for the tests whose dbt runs
+write the project's own target/ folder."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
