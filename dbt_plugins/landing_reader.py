@@ -93,6 +93,19 @@ def latest_success_at(source_folder: str) -> datetime | None:
     return None if latest is None else datetime.fromtimestamp(latest, UTC).replace(tzinfo=None)
 
 
+def _has_line_longer_than_max(body: bytes) -> bool:
+    """Whether a line of body (split on b"\\n") is longer than MAX_LINE_BYTES, without splitting it:
+    from the start of a line, the last newline within MAX_LINE_BYTES + 1 bytes ends every line
+    begun before it; none there means the line runs longer (unless the body ends first)."""
+    start = 0
+    while len(body) - start > MAX_LINE_BYTES:
+        last_newline = body.rfind(b"\n", start, start + MAX_LINE_BYTES + 1)
+        if last_newline == -1:
+            return True
+        start = last_newline + 1
+    return False
+
+
 def split_lines(data: bytes) -> dict:
     """The physical lines of decompressed bytes, split on b"\\n" only (a CR or
     any other byte stays in its line), as {'text': the lines joined by "\\n",
@@ -111,7 +124,7 @@ def split_lines(data: bytes) -> dict:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is not None and (len(body) <= MAX_LINE_BYTES or max(map(len, body.split(b"\n"))) <= MAX_LINE_BYTES):
+    if text is not None and not _has_line_longer_than_max(body):
         return {"text": text, "read_errors": []}
     kept_lines: list[str] = []
     read_errors: list[str | None] = []

@@ -18,6 +18,8 @@ def _call(name):
 
 json_parse_object = _call("json_parse_object")
 json_get_text = _call("json_get_text")
+json_get_texts = _call("json_get_texts")
+array_element = _call("array_element")
 json_is_number = _call("json_is_number")
 epoch_ms_to_timestamp = _call("epoch_ms_to_timestamp")
 parse_iso8601_utc = _call("parse_iso8601_utc")
@@ -55,7 +57,7 @@ def count_landing_lines(source_name):
 
 
 def classify_landing_lines(validated_cte, dedup_key, lookback_days=0):
-    return f"select *, 1 as line_occurrence, 'key' as dedup_key, 'accepted' as line_status from {validated_cte}"
+    return f"select *, 'key' as dedup_key, 'accepted' as line_status from {validated_cte}"
 
 
 def collapse_change_log(changes, entity_key, image_columns, landing_source):
@@ -126,7 +128,7 @@ def landing_fields(source_name, fields):
     columns = ", ".join(f"'x' as {column}" for column in fields.values())
     return (
         "select cast(null as date) as ds, 'file' as source_file, 'line' as raw_line, 'error' as read_error,"
-        f" true as is_json_object, '{{}}' as record, {columns}"
+        f" 1 as line_occurrence, true as is_json_object, '{{}}' as record, {columns}"
     )
 
 

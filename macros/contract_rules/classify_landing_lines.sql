@@ -12,7 +12,8 @@
     (what the backfill runner orders chunks by) must say the same: N for
     lookback_days N, true for none, absent for 0. A run stops if they differ.
 
-    validated_cte: a CTE with ds, source_file, raw_line, reject_reason.
+    validated_cte: a CTE with ds, source_file, raw_line, line_occurrence
+    (landing_fields), reject_reason.
     dedup_key: SQL text expression identifying one delivered record.
 -#}
 {% macro classify_landing_lines(validated_cte, dedup_key, lookback_days=0) -%}
@@ -33,12 +34,11 @@
     {%- endif -%}
     with
 
-    numbered as (
+    {#- Read twice (the lines, their deliveries): its parsing must run once. #}
+    numbered {{ as_materialized() }} (
         select
             *,
-            cast({{ dedup_key }} as {{ dbt.type_string() }}) as dedup_key,
-            {#- Identical lines of one file are told apart by their occurrence. -#}
-            row_number() over (partition by ds, source_file, raw_line order by ds) as line_occurrence
+            cast({{ dedup_key }} as {{ dbt.type_string() }}) as dedup_key
         from {{ validated_cte }}
     ),
 
@@ -73,6 +73,14 @@
         {%- endif %}
     ),
 
+    {#- Most keys are delivered once: only the others need ordering. #}
+    repeated_keys as (
+        select dedup_key
+        from deliveries
+        group by dedup_key
+        having count(*) > 1
+    ),
+
     previous_deliveries as (
         select
             *,
@@ -81,6 +89,7 @@
                 order by ds, source_file, raw_line, line_occurrence
             ) as previous_delivery_ds
         from deliveries
+        where dedup_key is null or dedup_key in (select repeated_keys.dedup_key from repeated_keys)
     )
 
     select

@@ -26,7 +26,17 @@
         line (printing it) and expands a '*' in a file name as a glob. It returns one
         text per file, split here on \n only, and read_errors: empty when every line
         reads whole, which unnest then pads with nulls beside the lines.
+        One branch of the union per batch of at most ceil(files / 16) files: DuckDB runs
+        each branch on its own thread, where one list of every file would be read, split
+        and unnested by one thread holding every file's text at once.
     -#}
+    {%- set batch_size = ((files | length) / 16) | round(0, 'ceil') | int -%}
+    {%- for batch in files | batch(batch_size) %}
+    {%- if not loop.first %}
+
+    union all
+
+    {% endif -%}
     select
         ds,
         source_file,
@@ -39,7 +49,7 @@
             landing_read_jsonl_gz(file_path) as file_lines
         from (
             values
-            {%- for file in files %}
+            {%- for file in batch %}
                 {%- set match = modules.re.search('([^/]+/ds=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]+)$', file) %}
                 {%- if not match -%}
                     {{ exceptions.raise_compiler_error("read_jsonl_files: '" ~ file ~ "' is not <source>/ds=<YYYY-MM-DD>/<file>") }}
@@ -49,4 +59,5 @@
             {%- endfor %}
         ) as part_files (file_path, ds, source_file)
     ) as read_files
+    {%- endfor %}
 {%- endmacro %}

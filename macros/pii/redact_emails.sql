@@ -6,9 +6,11 @@
 -#}
 {% macro redact_emails(expr, keep_identity=false) -%}
     {%- set email = '[A-Za-z0-9._%+-]+(@|%(25)*40)[A-Za-z0-9.-]+[.][A-Za-z]{2,}' -%}
+    {#- Every match holds an @ or a %: text without either (nearly all) skips the regular expression. -#}
+    {%- set may_hold_email = '(' ~ dbt.position("'@'", expr) ~ ' > 0 or ' ~ dbt.position("'%'", expr) ~ ' > 0)' -%}
     {%- if keep_identity -%}
-        case when {{ regexp_like(expr, email) }} then {{ pii_hash(expr) }} else {{ expr }} end
+        case when {{ may_hold_email }} and {{ regexp_like(expr, email) }} then {{ pii_hash(expr) }} else {{ expr }} end
     {%- else -%}
-        {{ regexp_replace_all(expr, email, 'redacted-email') }}
+        case when {{ may_hold_email }} then {{ regexp_replace_all(expr, email, 'redacted-email') }} else {{ expr }} end
     {%- endif -%}
 {%- endmacro %}

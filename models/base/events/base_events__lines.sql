@@ -87,7 +87,8 @@ pages as (
         *,
         coalesce(url_host in ('stayhub.example', 'www.stayhub.example'), false) as is_stayhub_url,
         {{ regexp_extract_group('url_path_decoded', '^/rooms/([0-9]{1,18})(/|$)') }} as id_listing_text,
-        {{ regexp_extract_group('url_path_decoded', '^/s/([^/]+)') }} as market_slug_text
+        {{ regexp_extract_group('url_path_decoded', '^/s/([^/]+)') }} as market_slug_text,
+        {{ json_get_texts('properties', ['dwell_ms', 'channel']) }} as property_texts
     from urls
 ),
 
@@ -132,12 +133,12 @@ final as (
         {{ redact_emails('user_agent') }} as user_agent,
         {{ is_crawler_user_agent('user_agent') }} as is_crawler,
         properties,
-        {{ json_get_text('properties', 'dwell_ms') }} as dwell_ms_raw,
+        {{ array_element('property_texts', 1) }} as dwell_ms_raw,
         case
-            when {{ dbt.safe_cast(json_get_text('properties', 'dwell_ms'), dbt.type_bigint()) }} >= 0
-                then {{ dbt.safe_cast(json_get_text('properties', 'dwell_ms'), dbt.type_bigint()) }}
+            when {{ dbt.safe_cast(array_element('property_texts', 1), dbt.type_bigint()) }} >= 0
+                then {{ dbt.safe_cast(array_element('property_texts', 1), dbt.type_bigint()) }}
         end as dwell_ms,
-        {{ redact_emails(json_get_text('properties', 'channel')) }} as share_channel
+        {{ redact_emails(array_element('property_texts', 2)) }} as share_channel
     from pages
 )
 

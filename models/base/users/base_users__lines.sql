@@ -26,6 +26,7 @@ typed as (
         source_file,
         raw_line,
         read_error,
+        line_occurrence,
         is_json_object,
         change_id_raw,
         op,
