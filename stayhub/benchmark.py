@@ -35,6 +35,7 @@ from stayhub import generate
 from stayhub.cumulative_full_scan import user_activity_full_scan_sql
 from stayhub.metrics.definitions import load_definitions
 from stayhub.metrics.metricflow import mf_query
+from stayhub.page_views_floor import PAGE_VIEW_COLUMNS, landing_files, page_views_floor_sql
 from stayhub.project import lookback_days_default
 from stayhub.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
 
@@ -44,6 +45,9 @@ class Scenario:
     description: str
     run: Callable[[Path], int]  # returns the rows it produced or processed
     setup: Callable[[Path], None] = lambda workdir: None
+    group: str = "quick"  # the scenarios run when none is named: those of --group (default quick)
+    # Untimed, after the run: what the run's result was checked against, or raises SystemExit when it is wrong.
+    check: Callable[[Path], str] | None = None
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -639,6 +643,329 @@ RATIOS = [
 ]
 
 
+# --- At scale: a marketplace-sized landing zone (group "scale") ----------------------
+#
+# `stayhub benchmark --group scale`: sizes by --scale-events-per-day (the 30-day sample:
+# parsing, the facts' range backfill and its floor) and --scale-history-events-per-day (one
+# or more 365-day samples: daily runs after 30 and 365 days, the cumulative crossover). The
+# flags reach the child processes as environment variables; every sample and built base
+# warehouse is kept in the work folder under scale/, named by its size.
+
+SCALE_EVENTS_ENV = "STAYHUB_BENCHMARK_SCALE_EVENTS_PER_DAY"
+SCALE_HISTORY_ENV = "STAYHUB_BENCHMARK_SCALE_HISTORY_EVENTS_PER_DAY"
+SCALE_EVENTS_PER_DAY = 1_000_000
+SCALE_HISTORY_EVENTS_PER_DAY = (10_000, 100_000)
+SCALE_DAYS = 30
+SCALE_HISTORY_DAYS = 365
+SCALE_BACKFILL_DAYS = 28
+SCALE_CHUNK_EVENTS = 2_000_000  # the history bases are built in range runs of about this many events (7 days at least)
+# The small run for a new ds, by --vars and by the window channel: a model that reads one landing partition.
+SCALE_SMALL_MODEL = "base_listings__lines"
+GOALS: dict[tuple[str, str], float] = {}  # (numerator, denominator) -> the ratio's goal, at most
+
+
+def size_label(events_per_day: int) -> str:
+    if events_per_day >= 1_000_000 and events_per_day % 1_000_000 == 0:
+        return f"{events_per_day // 1_000_000}m"
+    return f"{events_per_day // 1000}k" if events_per_day >= 1000 and events_per_day % 1000 == 0 else str(events_per_day)
+
+
+def scale_sample_args(events_per_day: int, days: int) -> dict:
+    """A sample of the given size: users and listings grow with the traffic (200k and 20k at 1 M events a day)."""
+    users = min(200_000, max(5_000, events_per_day // 5))
+    return {"start_ds": HISTORY_START, "days": days, "events_per_day": events_per_day, "users": users, "listings": max(600, users // 10)}
+
+
+def ensure_scale_sample(workdir: Path, events_per_day: int, days: int) -> Path:
+    """The sample's landing zone, generated once: a .json beside it records the arguments of a finished one."""
+    raw_root = workdir / "scale" / f"raw_{events_per_day}x{days}"
+    marker = raw_root.with_name(f"{raw_root.name}.json")
+    args = scale_sample_args(events_per_day, days)
+    if not (marker.exists() and json.loads(marker.read_text()) == args):
+        marker.unlink(missing_ok=True)
+        generate.generate(raw_root, overwrite=True, **args)
+        marker.write_text(json.dumps(args))
+    return raw_root
+
+
+def scale_folder(workdir: Path, name: str) -> Path:
+    return workdir / "scale" / name
+
+
+def scale_dbt(raw_root: Path, folder: Path, args: list[str], window: dict | None = None) -> str:
+    """dbt on the warehouse in `folder`, its target beside it; the window by the environment (no re-parse)."""
+    return run_dbt(args, raw_root, folder / "warehouse.duckdb", target_path=folder / "target", window=window).stdout or ""
+
+
+def fresh_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+
+
+def count_rows(duckdb_path: Path, query: str) -> int:
+    with duckdb.connect(str(duckdb_path), read_only=True) as connection:
+        return int(connection.execute(query).fetchall()[0][0])
+
+
+def duckdb_settings(temp_directory: Path) -> dict[str, str | bool | int | float | list[str]]:
+    """The limits profiles/profiles.yml gives dbt's DuckDB, for the statements the benchmark runs itself."""
+    threads = os.environ.get("WAREHOUSE_DUCKDB_THREADS") or os.environ.get("WAREHOUSE_THREADS") or "2"
+    memory = os.environ.get("WAREHOUSE_DUCKDB_MEMORY_LIMIT") or "50%"
+    return {"memory_limit": memory, "threads": threads, "temp_directory": str(temp_directory)}
+
+
+def scale_sizes() -> tuple[int, tuple[int, ...]]:
+    events = int(os.environ.get(SCALE_EVENTS_ENV) or SCALE_EVENTS_PER_DAY)
+    history = os.environ.get(SCALE_HISTORY_ENV)
+    return events, tuple(int(value) for value in history.split(",")) if history else SCALE_HISTORY_EVENTS_PER_DAY
+
+
+def register_scale_scenarios() -> None:
+    """(Re)registers the scale group for the sizes the environment names."""
+    for name in [name for name, item in SCENARIOS.items() if item.group == "scale"]:
+        del SCENARIOS[name]
+    RATIOS[:] = [ratio for ratio in RATIOS if not ratio[0].startswith("scale_")]
+    GOALS.clear()
+    events_per_day, history_sizes = scale_sizes()
+    register_parse_scenarios(events_per_day)
+    register_range_backfill_scenarios(events_per_day)
+    for history_events in history_sizes:
+        register_history_scale_scenarios(history_events)
+
+
+def register_parse_scenarios(events_per_day: int) -> None:
+    """What dbt costs around the work: a full parse, a partial parse, a no-op, a new ds by --vars or by the window."""
+    first_day = date.fromisoformat(HISTORY_START)
+    vars_ds, window_ds = ((first_day + timedelta(days=offset)).isoformat() for offset in (9, 10))
+
+    def raw_root(workdir: Path) -> Path:
+        return workdir / "scale" / f"raw_{events_per_day}x{SCALE_DAYS}"
+
+    def folder(workdir: Path) -> Path:
+        return scale_folder(workdir, f"parse_{size_label(events_per_day)}")
+
+    def setup(workdir: Path) -> None:
+        ensure_scale_sample(workdir, events_per_day, SCALE_DAYS)
+        if not (folder(workdir) / "warehouse.duckdb").exists():
+            fresh_folder(folder(workdir))
+            scale_dbt(raw_root(workdir), folder(workdir), ["seed"])
+        # A parse without --vars: the partial-parse file the next run starts from.
+        scale_dbt(raw_root(workdir), folder(workdir), ["parse"])
+
+    def nodes(workdir: Path) -> int:
+        manifest = json.loads((folder(workdir) / "target" / "manifest.json").read_text())
+        return len(manifest["nodes"]) + len(manifest["macros"])
+
+    def run_full(workdir: Path) -> int:
+        scale_dbt(raw_root(workdir), folder(workdir), ["parse", "--no-partial-parse"])
+        return nodes(workdir)
+
+    def run_partial(workdir: Path) -> int:
+        scale_dbt(raw_root(workdir), folder(workdir), ["parse"])
+        return nodes(workdir)
+
+    def run_ls(workdir: Path) -> int:
+        return len(scale_dbt(raw_root(workdir), folder(workdir), ["ls", "--select", "+fct_page_views", "--quiet"]).split())
+
+    def small_run_rows(workdir: Path, ds: str) -> int:
+        return count_rows(folder(workdir) / "warehouse.duckdb", f"select count(*) from base.{SCALE_SMALL_MODEL} where ds = '{ds}'")
+
+    def run_vars(workdir: Path) -> int:
+        scale_dbt(raw_root(workdir), folder(workdir), ["run", "--select", SCALE_SMALL_MODEL, "--vars", dbt_vars(ds=vars_ds)])
+        return small_run_rows(workdir, vars_ds)
+
+    def run_window(workdir: Path) -> int:
+        scale_dbt(raw_root(workdir), folder(workdir), ["run", "--select", SCALE_SMALL_MODEL], window={"ds": window_ds})
+        return small_run_rows(workdir, window_ds)
+
+    def add(name: str, description: str, run: Callable[[Path], int]) -> None:
+        SCENARIOS[name] = Scenario(description, run, setup, group="scale")
+
+    add("scale_parse_full", "dbt parse --no-partial-parse: the whole project parsed (rows: nodes and macros)", run_full)
+    add("scale_parse_partial", "dbt parse again, nothing changed: partial parsing", run_partial)
+    add("scale_noop_ls", "dbt ls --select +fct_page_views: start-up and partial parse, no SQL (rows: nodes listed)", run_ls)
+    add("scale_new_ds_vars", f"dbt run of {SCALE_SMALL_MODEL} for a new ds passed by --vars (re-parses)", run_vars)
+    add("scale_new_ds_window", "the same for another new ds passed by the window channel (run_dbt window=, no re-parse)", run_window)
+    RATIOS.extend([("scale_parse_full", "scale_parse_partial"), ("scale_new_ds_vars", "scale_new_ds_window")])
+
+
+def register_range_backfill_scenarios(events_per_day: int) -> None:
+    """The facts' 28-day range backfill from an empty warehouse, and the same page views by one DuckDB statement."""
+    label = size_label(events_per_day)
+    start_ds = HISTORY_START
+    end_ds = (date.fromisoformat(start_ds) + timedelta(days=SCALE_BACKFILL_DAYS - 1)).isoformat()
+    range_name, floor_name = f"scale_range_backfill_{label}_{SCALE_BACKFILL_DAYS}", f"scale_floor_{label}_{SCALE_BACKFILL_DAYS}"
+
+    def raw_root(workdir: Path) -> Path:
+        return ensure_scale_sample(workdir, events_per_day, SCALE_DAYS)
+
+    def range_db(workdir: Path) -> Path:
+        return scale_folder(workdir, range_name) / "warehouse.duckdb"
+
+    def floor_db(workdir: Path) -> Path:
+        return scale_folder(workdir, floor_name) / "floor.duckdb"
+
+    def setup_range(workdir: Path) -> None:
+        fresh_folder(range_db(workdir).parent)
+        scale_dbt(raw_root(workdir), range_db(workdir).parent, ["seed"])
+
+    def run_range(workdir: Path) -> int:
+        scale_dbt(raw_root(workdir), range_db(workdir).parent, ["run", "--select", "+fct_page_views"], window={"start_ds": start_ds, "end_ds": end_ds})
+        return count_rows(range_db(workdir), "select count(*) from marts.fct_page_views")
+
+    def setup_floor(workdir: Path) -> None:
+        raw_root(workdir)
+        fresh_folder(floor_db(workdir).parent)
+
+    def run_floor(workdir: Path) -> int:
+        sql = page_views_floor_sql(landing_files(raw_root(workdir), start_ds, end_ds), start_ds, end_ds)
+        config = duckdb_settings(floor_db(workdir).parent / "floor.duckdb.tmp")
+        with duckdb.connect(str(floor_db(workdir)), config=config) as connection:
+            connection.execute(f"create or replace table page_views as {sql}")
+            return int(connection.execute("select count(*) from page_views").fetchall()[0][0])
+
+    def check_floor(workdir: Path) -> str:
+        """The floor's rows are fct_page_views' rows: the same count, and none in one and not the other."""
+        if not range_db(workdir).exists():
+            return f"not compared: {range_name} has not run in this work folder"
+        columns = ", ".join(PAGE_VIEW_COLUMNS)
+        with duckdb.connect(config=duckdb_settings(floor_db(workdir).parent / "check.tmp")) as connection:
+            connection.execute(f"attach '{range_db(workdir)}' as model (read_only)")
+            connection.execute(f"attach '{floor_db(workdir)}' as floor (read_only)")
+            counts = connection.execute("select (select count(*) from model.marts.fct_page_views), (select count(*) from floor.page_views)").fetchall()[0]
+            only_model = connection.execute(
+                f"select count(*) from (select {columns} from model.marts.fct_page_views except all select {columns} from floor.page_views)"
+            ).fetchall()[0][0]
+            only_floor = connection.execute(
+                f"select count(*) from (select {columns} from floor.page_views except all select {columns} from model.marts.fct_page_views)"
+            ).fetchall()[0][0]
+        if counts[0] != counts[1] or only_model or only_floor:
+            raise SystemExit(
+                f"{floor_name}: the floor differs from fct_page_views: {counts[0]:,} rows against {counts[1]:,},"
+                f" {only_model:,} only in the model, {only_floor:,} only in the floor"
+            )
+        return f"{floor_name}: the same {counts[0]:,} rows as {range_name}'s fct_page_views, column by column"
+
+    days = f"{start_ds} .. {end_ds}, {label} events/day"
+    SCENARIOS[range_name] = Scenario(
+        f"one range run of +fct_page_views (the events' lines, staged events, page views) for {days}, from an empty warehouse (rows: page views)",
+        run_range,
+        setup_range,
+        group="scale",
+    )
+    SCENARIOS[floor_name] = Scenario(
+        "the floor: the same page views with dwell from the same landing files by one hand-written DuckDB statement (stayhub/page_views_floor.py)",
+        run_floor,
+        setup_floor,
+        group="scale",
+        check=check_floor,
+    )
+    RATIOS.append((range_name, floor_name))
+    GOALS[(range_name, floor_name)] = 1.3
+
+
+def register_history_scale_scenarios(events_per_day: int) -> None:
+    """Daily runs after 30 and 365 days of history, and cum_user_activity's daily update against a scan, at one size."""
+    label = size_label(events_per_day)
+    first_day = date.fromisoformat(HISTORY_START)
+
+    def day(length: int) -> str:
+        return (first_day + timedelta(days=length - 1)).isoformat()
+
+    def raw_root(workdir: Path) -> Path:
+        return ensure_scale_sample(workdir, events_per_day, SCALE_HISTORY_DAYS)
+
+    def base(workdir: Path, length: int) -> Path:
+        """The sample built for its first `length` days, once (a .built marker); each length is built on the one before."""
+        folder = scale_folder(workdir, f"history_{label}_{length}")
+        if (folder / ".built").exists():
+            return folder
+        previous = {SCALE_HISTORY_DAYS: SCALE_HISTORY_DAYS - 1, SCALE_HISTORY_DAYS - 1: 29}.get(length)
+        fresh_folder(folder)
+        if previous is None:
+            scale_dbt(raw_root(workdir), folder, ["seed"])
+            done = 0
+        else:
+            shutil.copyfile(base(workdir, previous) / "warehouse.duckdb", folder / "warehouse.duckdb")
+            done = previous
+        while done < length:
+            chunk_end = min(length, done + max(7, SCALE_CHUNK_EVENTS // max(1, events_per_day)))
+            scale_dbt(raw_root(workdir), folder, ["run"], window={"start_ds": day(done + 1), "end_ds": day(chunk_end)})
+            done = chunk_end
+        (folder / ".built").touch()
+        return folder
+
+    def copy_of(workdir: Path, length: int, name: str, parse_args: list[str]) -> Path:
+        source = base(workdir, length)
+        folder = scale_folder(workdir, name)
+        fresh_folder(folder)
+        shutil.copyfile(source / "warehouse.duckdb", folder / "warehouse.duckdb")
+        scale_dbt(raw_root(workdir), folder, ["parse", *parse_args])
+        return folder
+
+    def register_daily(history: int) -> str:
+        name = f"scale_daily_run_{label}_{history}"
+        ds = day(history)
+
+        def setup(workdir: Path) -> None:
+            copy_of(workdir, history - 1, name, [])
+
+        def run(workdir: Path) -> int:
+            folder = scale_folder(workdir, name)
+            scale_dbt(raw_root(workdir), folder, ["run"], window={"ds": ds})
+            return partition_rows(folder / "warehouse.duckdb", ds, schemas=("base", "staging", "marts", "cumulative"))
+
+        SCENARIOS[name] = Scenario(f"one daily run (dbt run, ds {ds}) after {history - 1} days of history, {label} events/day", run, setup, group="scale")
+        return name
+
+    daily_30, daily_365 = register_daily(30), register_daily(SCALE_HISTORY_DAYS)
+    RATIOS.append((daily_365, daily_30))
+    GOALS[(daily_365, daily_30)] = 1.1
+
+    last = day(SCALE_HISTORY_DAYS)
+    update, update_sql, scan = (f"scale_cumulative_{what}_{label}_{SCALE_HISTORY_DAYS}" for what in ("update", "sql", "full_scan"))
+    daily_path = ["--vars", json.dumps({"lookback_days": 0})]  # the daily path alone: yesterday's partition and today's facts
+
+    def setup_update(workdir: Path) -> None:
+        copy_of(workdir, SCALE_HISTORY_DAYS, update, daily_path)
+
+    def run_update(workdir: Path) -> int:
+        folder = scale_folder(workdir, update)
+        scale_dbt(raw_root(workdir), folder, ["run", "--select", "cum_user_activity", *daily_path], window={"ds": last})
+        return count_rows(folder / "warehouse.duckdb", f"select count(*) from cumulative.cum_user_activity where ds = '{last}'")
+
+    def setup_sql(workdir: Path) -> None:
+        folder = copy_of(workdir, SCALE_HISTORY_DAYS, update_sql, daily_path)
+        scale_dbt(raw_root(workdir), folder, ["compile", "--select", "cum_user_activity", *daily_path], window={"ds": last})
+
+    def run_sql(workdir: Path) -> int:
+        folder = scale_folder(workdir, update_sql)
+        compiled = folder / "target" / "compiled" / "stayhub_warehouse" / "models" / "cumulative" / "cum_user_activity.sql"
+        with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True, config=duckdb_settings(folder / "sql.tmp")) as connection:
+            return len(connection.execute(compiled.read_text()).fetchall())
+
+    def setup_scan(workdir: Path) -> None:
+        base(workdir, SCALE_HISTORY_DAYS)
+
+    def run_scan(workdir: Path) -> int:
+        folder = base(workdir, SCALE_HISTORY_DAYS)
+        with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True, config=duckdb_settings(folder / "scan.tmp")) as connection:
+            return len(connection.execute(user_activity_full_scan_sql(f"select date '{last}' as ds")).fetchall())
+
+    size = f"{label} events/day"
+    SCENARIOS[update] = Scenario(
+        f"cum_user_activity: one daily update (dbt, daily path) of ds {last} after 364 days, {size}", run_update, setup_update, group="scale"
+    )
+    SCENARIOS[update_sql] = Scenario("the daily update's compiled SQL alone (DuckDB, no dbt start-up, no write)", run_sql, setup_sql, group="scale")
+    SCENARIOS[scan] = Scenario(
+        f"the same day's numbers by scanning all {SCALE_HISTORY_DAYS} days of facts (DuckDB, no dbt start-up)", run_scan, setup_scan, group="scale"
+    )
+    RATIOS.extend([(scan, update), (scan, update_sql)])
+
+
+register_scale_scenarios()
+
+
 def run_in_child(phase: str, name: str, workdir: Path) -> dict:
     """Runs one phase of a scenario in a child process; returns its wall time, peak memory and rows."""
     result_file = workdir / f".{name}.{phase}.json"
@@ -651,9 +978,9 @@ def run_in_child(phase: str, name: str, workdir: Path) -> dict:
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark scenario {name} ({phase}) failed")
-    rows = json.loads(result_file.read_text())["rows"] if result_file.exists() else 0
+    result = json.loads(result_file.read_text()) if result_file.exists() else {}
     # On Linux ru_maxrss is in KiB and covers the child and the descendants it waited for.
-    return {"seconds": elapsed, "peak_mib": usage.ru_maxrss / 1024, "rows": rows}
+    return {"seconds": elapsed, "peak_mib": usage.ru_maxrss / 1024, "rows": result.get("rows", 0), "check": result.get("check")}
 
 
 def format_table(results: dict[str, dict]) -> str:
@@ -664,40 +991,77 @@ def format_table(results: dict[str, dict]) -> str:
     for name, result in results.items():
         lines.append(f"| {name} | {result['seconds']:.1f} | {result['peak_mib']:.0f} | {result['rows']:,} | {SCENARIOS[name].description} |")
     ratios = [(a, b) for a, b in RATIOS if a in results and b in results]
-    if ratios:
+    if ratios and any(ratio in GOALS for ratio in ratios):
+        lines += ["", "| ratio | wall time | peak memory | goal (wall time) |", "|---|---:|---:|---|"]
+        for a, b in ratios:
+            value = results[a]["seconds"] / results[b]["seconds"]
+            goal = GOALS.get((a, b))
+            verdict = "" if goal is None else f"<= {goal}: {'met' if value <= goal else 'missed'}"
+            lines.append(f"| {a} / {b} | {value:.2f} | {results[a]['peak_mib'] / results[b]['peak_mib']:.2f} | {verdict} |")
+    elif ratios:
         lines += ["", "| ratio | wall time |", "|---|---:|"]
         lines += [f"| {a} / {b} | {results[a]['seconds'] / results[b]['seconds']:.2f} |" for a, b in ratios]
+    checks = [result["check"] for result in results.values() if result.get("check")]
+    if checks:
+        lines += ["", *[f"Checked: {check}." for check in checks]]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stayhub benchmark", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenarios", nargs="*", help="scenario names (default: all)")
-    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("scenarios", nargs="*", help="scenario names (default: every scenario of --group)")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and their groups, and exit")
+    parser.add_argument(
+        "--group", choices=("quick", "scale"), default="quick", help="the scenarios run when none is named (default quick; scale takes hours at full size)"
+    )
+    parser.add_argument(
+        "--scale-events-per-day",
+        type=int,
+        help=f"the scale group's {SCALE_DAYS}-day sample: parsing, the range backfill and its floor (default {SCALE_EVENTS_PER_DAY:,})",
+    )
+    parser.add_argument(
+        "--scale-history-events-per-day",
+        help=(
+            f"the scale group's {SCALE_HISTORY_DAYS}-day samples, comma-separated: daily runs after 30 and 365 days, the cumulative crossover"
+            f" (default {','.join(str(size) for size in SCALE_HISTORY_EVENTS_PER_DAY)})"
+        ),
+    )
     parser.add_argument("--workdir", type=Path, help="work folder shared by the scenarios (default: a temporary one)")
     parser.add_argument("--write", type=Path, help="also write the table to this Markdown file")
     parser.add_argument("--child", nargs=2, metavar=("PHASE", "NAME"), help=argparse.SUPPRESS)
     parser.add_argument("--result-file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # The sizes reach the child processes by the environment.
+    if args.scale_events_per_day is not None:
+        os.environ[SCALE_EVENTS_ENV] = str(args.scale_events_per_day)
+    if args.scale_history_events_per_day is not None:
+        os.environ[SCALE_HISTORY_ENV] = args.scale_history_events_per_day
+    try:
+        register_scale_scenarios()
+    except ValueError:
+        parser.error(f"--scale-history-events-per-day: whole numbers separated by commas, not {args.scale_history_events_per_day!r}")
 
     if args.list:
         for name, item in SCENARIOS.items():
-            print(f"{name:<24} {item.description}")
+            print(f"{name:<40} {item.group:<6} {item.description}")
         return 0
     if args.child:
         phase, name = args.child
-        rows = 0
+        result: dict = {"rows": 0}
         if phase == "setup":
             SCENARIOS[name].setup(args.workdir)
+        elif phase == "check":
+            check = SCENARIOS[name].check
+            result["check"] = check(args.workdir) if check else None
         else:
-            rows = SCENARIOS[name].run(args.workdir)
-        args.result_file.write_text(json.dumps({"rows": rows or 0}))
+            result["rows"] = SCENARIOS[name].run(args.workdir) or 0
+        args.result_file.write_text(json.dumps(result))
         return 0
 
     unknown = [name for name in args.scenarios if name not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; --list shows them")
-    names = args.scenarios or list(SCENARIOS)
+    names = args.scenarios or [name for name, item in SCENARIOS.items() if item.group == args.group]
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-benchmark-"))
     workdir.mkdir(parents=True, exist_ok=True)
     # The scenarios build generated samples: a sample key hashes their emails (the child processes inherit it).
@@ -711,6 +1075,9 @@ def main(argv: list[str] | None = None) -> int:
             run_in_child("setup", name, workdir)
             print(f"-- {name}: running", flush=True)
             results[name] = run_in_child("run", name, workdir)
+            if SCENARIOS[name].check is not None:
+                print(f"-- {name}: checking", flush=True)
+                results[name]["check"] = run_in_child("check", name, workdir)["check"]
         except SystemExit as error:
             print(f"-- {error}", flush=True)
             failed.append(name)

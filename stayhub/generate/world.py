@@ -85,6 +85,7 @@ class World:
         self.last_change_id: dict[str, int] = {"bookings": 0, "users": 0}
         self.con = duckdb.connect()
         self.con.execute("set preserve_insertion_order = true")
+        self.con.execute("set enable_progress_bar = false")
 
     def rng(self, source: str, day: int, stream: int = 0) -> np.random.Generator:
         """The random generator of a source's day (stream: another independent one)."""
@@ -251,9 +252,12 @@ def generate(
         "assignments": assignments.partition,
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = []
+        # The landing zone streams: day d's files are written while day d + 1 is simulated,
+        # and day d + 2 waits for them, so at most two days of lines are held whatever the size.
+        writing: list = []
         for day in range(days + in_progress_days):
             world.step(day)
+            futures = []
             ds = (start + dt.timedelta(days=day)).isoformat()
             for source in SOURCES:
                 if day >= days and source != "events":
@@ -271,7 +275,10 @@ def generate(
                 parts = parts_per_partition if source == "events" else 1
                 summary[source][ds] = {"lines": len(lines), "complete": complete}
                 futures.append(pool.submit(write_parts, raw_root, source, ds, lines, parts, complete))
-        for future in futures:
+            for future in writing:
+                future.result()
+            writing = futures
+        for future in writing:
             future.result()
     world.con.close()
     for source in SOURCES:

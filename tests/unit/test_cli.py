@@ -38,7 +38,7 @@ HELP_MENTIONS: dict[tuple[str, ...], list[str]] = {
     ("metrics", "catalogue"): ["--json"],
     ("experiments",): ["report"],
     ("experiments", "report"): ["--out", "--experiment", "--ds", "--duckdb-path"],
-    ("benchmark",): ["scenarios", "--list", "--workdir", "--write"],
+    ("benchmark",): ["scenarios", "--list", "--group", "--scale-events-per-day", "--scale-history-events-per-day", "--workdir", "--write"],
 }
 
 

@@ -15,6 +15,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -688,3 +689,32 @@ def test_cli_reads_the_raw_root_from_the_environment(tmp_path):
 def test_cli_rejects_bad_arguments_with_exit_2(tmp_path, args, message):
     result = run_cli("-m", "stayhub.generate", "--raw-root", str(tmp_path / "raw"), *CLI_SIZES, *args)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_it_streams_holding_at_most_two_days_of_lines(tmp_path, monkeypatch):
+    """Day d's partitions are written before day d + 2 is simulated, so memory does not grow with --days."""
+    from stayhub.generate import world
+
+    written: set[str] = set()
+    write_parts, step = world.write_parts, world.World.step
+
+    def recording_write_parts(raw_root, source, ds, lines, parts, success):
+        if ds == DAYS[0]:
+            time.sleep(3)  # a slow disk: a loop that does not wait for it simulates days 1 and 2 meanwhile
+        write_parts(raw_root, source, ds, lines, parts, success)
+        written.add(f"{source}={ds}")
+
+    stepped: list[int] = []
+
+    def checking_step(self, day):
+        for earlier in range(day - 1):
+            ds = (START + dt.timedelta(days=earlier)).isoformat()
+            assert {f"{source}={ds}" for source in glz.SOURCES} <= written, f"day {day} simulated before day {earlier} was written"
+        stepped.append(day)
+        step(self, day)
+
+    monkeypatch.setattr(world, "write_parts", recording_write_parts)
+    monkeypatch.setattr(world.World, "step", checking_step)
+    glz.generate(tmp_path / "raw", **SMALL)
+    assert stepped == list(range(SMALL["days"] + 1))
+    assert len(written) == len(glz.SOURCES) * SMALL["days"] + 1
