@@ -24,7 +24,10 @@
          exchange_partitions from the build's rows, then
          partition_ledger_upsert with that chunk's run_id and the backfill_id
          (which also records the lineage and, for a first-time partition,
-         audit.partition_first_published);
+         audit.partition_first_published); the lineage records the versions
+         the chunks read: this swap's for the partitions it publishes, the
+         build's for the others (so a partition built on an input production
+         republished meanwhile is stale, not current);
       5. records the backfill in audit.backfill_runs; then commits.
 -#}
 {% macro swap_backfill(build_path, backfill_id, job, start_ds, end_ds, run_ids) %}
@@ -83,6 +86,7 @@
     ) -%}
     {%- do _swap_backfill_copy_rows(run_history_relation(), build, "run_id in " ~ runs) -%}
 
+    {%- set input_versions = _swap_backfill_input_versions(swap, built_ledger) -%}
     {%- set created = [] -%}
     {%- for segment in run_query(_swap_backfill_segments_sql(swap, built_ledger, runs)).rows -%}
         {%- set schema_name, table_name = segment['relation'].split('.') -%}
@@ -102,7 +106,7 @@
         {%- call statement('swap_backfill_ledger') -%}
             {{ partition_ledger_upsert(
                 segment['model_name'], stage, segment['first_ds'], segment['last_ds'], segment['fingerprint'],
-                run_id=segment['run_id'], backfill_id=backfill_id
+                run_id=segment['run_id'], backfill_id=backfill_id, input_ledger=input_versions
             ) }}
         {%- endcall -%}
         {{ log("swap_backfill: " ~ segment['model_name'] ~ " " ~ segment['first_ds'] ~ " .. " ~ segment['last_ds'] ~ " (run " ~ segment['run_id'] ~ ")", info=true) }}
@@ -244,6 +248,45 @@
         where ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
     {%- endcall -%}
     {{ return(stage) }}
+{% endmacro %}
+
+
+{#-
+    The ledger versions the chunks' partitions were built on, as a temporary
+    view: production's for the partitions the swap publishes (read as the
+    swap writes them, upstream levels first), the build's for the others.
+-#}
+{% macro _swap_backfill_input_versions(swap, built_ledger) %}
+    {%- set versions = api.Relation.create(identifier='backfill_swap_input_versions', type='view') -%}
+    {%- call statement('swap_backfill_input_versions') -%}
+        create or replace temporary view {{ versions }} as
+        select
+            current_version.model_name,
+            current_version.ds,
+            current_version.run_id,
+            current_version.published_at,
+            current_version.row_count,
+            current_version.row_checksum
+        from {{ partition_ledger_relation() }} as current_version
+        where exists (
+            select 1 from {{ swap }} as published
+            where published.model_name = current_version.model_name and published.ds = current_version.ds
+        )
+        union all
+        select
+            built_version.model_name,
+            built_version.ds,
+            built_version.run_id,
+            built_version.published_at,
+            built_version.row_count,
+            built_version.row_checksum
+        from {{ built_ledger }} as built_version
+        where not exists (
+            select 1 from {{ swap }} as published
+            where published.model_name = built_version.model_name and published.ds = built_version.ds
+        )
+    {%- endcall -%}
+    {{ return(versions) }}
 {% endmacro %}
 
 

@@ -15,22 +15,22 @@
     row per published ds and input partition it is built from
     (partition_input_windows), with the version the ledger holds for that
     input now (run_id, published_at, row_count, row_checksum; nulls when the
-    input has not been published), read after the model's own rows were
-    replaced, so a partition of a range records the version of its own
-    previous partition this run built. A partition published for the first
+    input has not been published; read from input_ledger when given),
+    read after the model's own rows were replaced, so a partition of a
+    range records the version of its own previous partition this run built. A partition published for the first
     time also gets its row in audit.partition_first_published. The
     `partitioned` materialization runs it all in the exchange's transaction,
     and the backfill's swap (swap_backfill) in its own, so the ledger changes
     exactly when the partitions do.
 -#}
-{% macro partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table=false, run_id=none, backfill_id=none) %}
+{% macro partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table=false, run_id=none, backfill_id=none, input_ledger=none) %}
     {{- return(adapter.dispatch('partition_ledger_upsert')(
-        model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id or invocation_id, backfill_id
+        model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id or invocation_id, backfill_id, input_ledger or partition_ledger_relation()
     )) -}}
 {% endmacro %}
 
 {#- Four statements, delete then insert for the ledger and for its lineage, that the materialization runs in one transaction. -#}
-{% macro default__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id, backfill_id) %}
+{% macro default__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id, backfill_id, input_ledger) %}
     {%- set ledger = partition_ledger_relation() -%}
     {%- set inputs = partition_inputs_relation() -%}
     {%- set windows = partition_input_windows(_partition_ledger_model_id(model_name)) -%}
@@ -131,7 +131,7 @@
             {%- endfor %}
         ) as offsets
     ) as wanted
-    left join {{ ledger }} as ledger
+    left join {{ input_ledger }} as ledger
         on
             wanted.input_model = ledger.model_name
             and wanted.input_ds = ledger.ds

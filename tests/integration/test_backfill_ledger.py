@@ -3,8 +3,10 @@ own macros (dbt run-operation swap_backfill): every swapped partition keeps the
 run_id of the chunk that built it, which joins to its check results and run
 history, and says which backfill published it (backfill_id); a partition
 published for the first time gets its audit.partition_first_published row; a
-ledger written before backfill_id existed gets the column; and a production
-that moved after the build started makes the swap refuse, unchanged."""
+ledger written before backfill_id existed gets the column; a production that
+moved after the build started makes the swap refuse, unchanged; and the
+lineage records the input versions the chunks read, so a partition built on
+an input production republished meanwhile is stale after the swap."""
 
 from __future__ import annotations
 
@@ -16,10 +18,12 @@ import sys
 import duckdb
 import pytest
 
-from stayhub import generate
+from stayhub import generate, ledger
 from stayhub.backfill import publish
 from stayhub.backfill.state import BackfillState
+from stayhub.generate import write_partition
 from stayhub.warehouse import PROJECT_ROOT, dbt_env, ds_range
+from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 
 # Production holds 2025-01-01 .. 2025-01-03; the backfill rebuilds 2025-01-02 .. 2025-01-04, so
@@ -88,6 +92,27 @@ def test_a_swap_refuses_when_production_moved_and_leaves_it_unchanged(built, tmp
         )
     assert [(partition.model, partition.ds) for partition in refused.value.moved] == [("base_events__lines", PRODUCTION_END)]
     assert snapshot(moved) == before
+
+
+def test_a_partition_built_on_an_input_republished_meanwhile_is_stale_after_the_swap(built, tmp_path):
+    """base_events__lines 2025-01-01 is outside the job, and fct_page_views 2025-01-01 (in it) reads it. Production
+    republishes it with more rows after the build copied production: the swap goes ahead (it replaces no partition
+    that moved), and the fact partition the chunks built on the old version is stale, not current."""
+    warehouse, state = built
+    copy = Warehouse(tmp_path)
+    shutil.copytree(warehouse.raw_root, copy.raw_root)
+    shutil.copyfile(warehouse.duckdb_path, copy.duckdb_path)
+    late = [crafted_landing.event(f"late-{n}", f"{FIRST_DS}T10:{n:02d}:00Z", anonymous_id=f"anon-late-{n}") for n in range(3)]
+    write_partition(copy.raw_root, "events", FIRST_DS, late, part=9)
+    copy.dbt("run", "--select", "base_events__lines", window={"ds": FIRST_DS})
+    run_ids = sorted(task["invocation_id"] for task in state.data["tasks"].values())
+
+    publish.swap_into_production(
+        copy.duckdb_path, warehouse.root / "build_copy.duckdb", state.plan, state.backfill_id, run_ids, state.data["production_versions"]
+    )
+    stale = ledger.stale_by_inputs_in(copy.duckdb_path)
+    assert FIRST_DS in stale.get("fct_page_views", []), stale
+    assert copy.scalar(f"select count(*) from audit.partition_ledger where backfill_id = '{state.backfill_id}' and ds = '{FIRST_DS}'") == 1
 
 
 def test_swapped_partitions_keep_the_chunks_run_id_that_joins_their_checks_and_name_the_backfill(built):
