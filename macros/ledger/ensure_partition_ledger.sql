@@ -1,9 +1,10 @@
 {#-
-    on-run-start: creates the partition ledger and its lineage table when
-    they do not exist yet, and adds row_checksum to a ledger created before
-    it had one. The `partitioned` materialization replaces a model's rows of
-    the partitions it publishes in the exchange's transaction
-    (partition_ledger_upsert), so both hold the current state: one ledger
+    on-run-start (and the backfill's swap): creates the partition ledger and
+    its lineage table when they do not exist yet, and adds row_checksum and
+    backfill_id to a ledger created before it had them. The `partitioned`
+    materialization replaces a model's rows of the partitions it publishes
+    in the exchange's transaction (partition_ledger_upsert), and so does the
+    backfill's swap, so both hold the current state: one ledger
     row per (model_name, ds), and one partition_inputs row per (model_name,
     ds, input_model, input_ds) it was built from. audit.partition_first_published
     keeps when each partition was first published, which later rewrites do not
@@ -23,7 +24,8 @@
             row_count {{ dbt.type_bigint() }},
             check_status {{ dbt.type_string() }},
             fingerprint {{ dbt.type_string() }},
-            row_checksum {{ dbt.type_string() }}
+            row_checksum {{ dbt.type_string() }},
+            backfill_id {{ dbt.type_string() }}
         );
         create table if not exists {{ inputs }} (
             model_name {{ dbt.type_string() }},
@@ -42,12 +44,12 @@
             run_id {{ dbt.type_string() }}
         )
     {%- endcall -%}
-    {#- A ledger written before row_checksum existed gets the column, null for its rows. -#}
+    {#- A ledger written before a column existed gets it, null for its rows. -#}
     {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'row_checksum' not in columns -%}
-        {%- call statement('add_row_checksum') -%}
-            alter table {{ relation }} add column row_checksum {{ dbt.type_string() }}
+    {%- for column in ['row_checksum', 'backfill_id'] if column not in columns -%}
+        {%- call statement('add_' ~ column) -%}
+            alter table {{ relation }} add column {{ column }} {{ dbt.type_string() }}
         {%- endcall -%}
-    {%- endif -%}
+    {%- endfor -%}
     {%- do adapter.commit() -%}
 {% endmacro %}

@@ -2,54 +2,60 @@
     The SQL that records a publication in the partition ledger: deletes the
     model's ledger rows of first_ds .. last_ds (all its rows when
     whole_table, a first build or full refresh) and inserts one row per ds of
-    first_ds .. last_ds, days without rows included: this run's
-    invocation_id, published by 'dbt', now, the staged row count and a
-    checksum of the staged rows (partition_row_checksum; '0' for none), the check status
-    of that ds in this run (check_status: 'warn' when a check of this model
-    recorded a warn, else 'skip' when one was skipped - it could not judge
-    the ds, e.g. no history yet - else 'pass'; a 'fail' is never published),
-    and the model's fingerprint.
+    first_ds .. last_ds, days without rows included: the run that built the
+    rows (run_id, this invocation's id unless given), published by 'dbt' (or
+    'backfill' with the backfill_id that publishes them), now, the staged row
+    count and a checksum of the staged rows (partition_row_checksum; '0' for
+    none), the check status of that ds in that run (check_status: 'warn' when
+    a check of this model recorded a warn, else 'skip' when one was skipped -
+    it could not judge the ds, e.g. no history yet - else 'pass'; a 'fail' is
+    never published), and the model's fingerprint.
 
     Then the same for the partitions' lineage in audit.partition_inputs: one
     row per published ds and input partition it is built from
     (partition_input_windows), with the version the ledger holds for that
     input now (run_id, published_at, row_count, row_checksum; nulls when the
-    input has not been published), read after the model's own rows were
-    replaced, so a partition of a range records the version of its own
-    previous partition this run built. A partition published for the first
+    input has not been published; read from input_ledger when given),
+    read after the model's own rows were replaced, so a partition of a
+    range records the version of its own previous partition this run built. A partition published for the first
     time also gets its row in audit.partition_first_published. The
-    `partitioned` materialization runs
-    it all in the exchange's transaction, so the ledger changes exactly when
-    the partitions do.
+    `partitioned` materialization runs it all in the exchange's transaction,
+    and the backfill's swap (swap_backfill) in its own, so the ledger changes
+    exactly when the partitions do.
 -#}
-{% macro partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table=false) %}
-    {{- return(adapter.dispatch('partition_ledger_upsert')(model_name, stage, first_ds, last_ds, fingerprint, whole_table)) -}}
+{% macro partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table=false, run_id=none, backfill_id=none, input_ledger=none) %}
+    {{- return(adapter.dispatch('partition_ledger_upsert')(
+        model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id or invocation_id, backfill_id, input_ledger or partition_ledger_relation()
+    )) -}}
 {% endmacro %}
 
 {#- Four statements, delete then insert for the ledger and for its lineage, that the materialization runs in one transaction. -#}
-{% macro default__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table) %}
+{% macro default__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id, backfill_id, input_ledger) %}
     {%- set ledger = partition_ledger_relation() -%}
     {%- set inputs = partition_inputs_relation() -%}
-    {%- set windows = partition_input_windows(model.unique_id) -%}
-    {%- set model_literal = "'" ~ model_name | replace("'", "''") ~ "'" %}
+    {%- set windows = partition_input_windows(_partition_ledger_model_id(model_name)) -%}
+    {%- set model_literal = "'" ~ model_name | replace("'", "''") ~ "'" -%}
+    {%- set run_literal = "'" ~ run_id | replace("'", "''") ~ "'" -%}
+    {%- set backfill_literal = "'" ~ backfill_id | replace("'", "''") ~ "'" if backfill_id else "null" %}
     delete from {{ ledger }}
     where
         model_name = {{ model_literal }}
         {%- if not whole_table %}
         and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
         {%- endif %};
-    insert into {{ ledger }} (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum)
+    insert into {{ ledger }} (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum, backfill_id)
     select
         cast({{ model_literal }} as {{ dbt.type_string() }}) as model_name,
         days.ds,
-        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as run_id,
-        cast('dbt' as {{ dbt.type_string() }}) as published_by,
+        cast({{ run_literal }} as {{ dbt.type_string() }}) as run_id,
+        cast('{{ "backfill" if backfill_id else "dbt" }}' as {{ dbt.type_string() }}) as published_by,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as published_at,
         cast(coalesce(staged.row_count, 0) as {{ dbt.type_bigint() }}) as row_count,
         coalesce(checked.check_status, 'pass') as check_status,
         cast('{{ fingerprint }}' as {{ dbt.type_string() }}) as fingerprint,
         {#- No rows is a known content on every engine. #}
-        case when coalesce(staged.row_count, 0) = 0 then '0' else staged.row_checksum end as row_checksum
+        case when coalesce(staged.row_count, 0) = 0 then '0' else staged.row_checksum end as row_checksum,
+        cast({{ backfill_literal }} as {{ dbt.type_string() }}) as backfill_id
     from ({{ ds_days(first_ds, last_ds) }}) as days
     left join (
         select
@@ -66,7 +72,7 @@
             case when count(case when status = 'warn' then 1 end) > 0 then 'warn' else 'skip' end as check_status
         from {{ audit_table_relation() }}
         where
-            run_id = '{{ invocation_id }}'
+            run_id = {{ run_literal }}
             and model_name = {{ model_literal }}
             and status in ('warn', 'skip')
             and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
@@ -78,7 +84,7 @@
         cast({{ model_literal }} as {{ dbt.type_string() }}) as model_name,
         days.ds,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as first_published_at,
-        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as run_id
+        cast({{ run_literal }} as {{ dbt.type_string() }}) as run_id
     from ({{ ds_days(first_ds, last_ds) }}) as days
     where not exists (
         select 1
@@ -125,9 +131,18 @@
             {%- endfor %}
         ) as offsets
     ) as wanted
-    left join {{ ledger }} as ledger
+    left join {{ input_ledger }} as ledger
         on
             wanted.input_model = ledger.model_name
             and wanted.input_ds = ledger.ds
     {%- endif %}
 {%- endmacro %}
+
+
+{#- The unique_id of the model named model_name: the upsert runs in a model's materialization and in run-operations. -#}
+{% macro _partition_ledger_model_id(model_name) %}
+    {%- for node in graph.nodes.values() if node.resource_type == 'model' and node.name == model_name -%}
+        {{ return(node.unique_id) }}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error("partition_ledger_upsert: no model named '" ~ model_name ~ "' in the graph") }}
+{% endmacro %}

@@ -4,15 +4,17 @@ DuckDB lets one process write a database file. A backfill therefore builds
 away from production: into a copy (the build database), and, for chunks that
 run in parallel, into one more copy per chunk that is merged into the build
 database afterwards, in chunk order. Production is written once, by the swap:
-one transaction that replaces the backfilled partitions of every model and
-records them in the partition ledger, after checking that production still
-holds the versions of those partitions the build started from: a partition
-production republished meanwhile (a daily run) is newer than the build, and
-the swap refuses to overwrite it.
+one transaction of `dbt run-operation swap_backfill` (macros/backfill) that
+replaces the backfilled partitions of every model and records them in the
+partition ledger through the `partitioned` materialization's own macros,
+after checking that production still holds the versions of those partitions
+the build started from: a partition production republished meanwhile (a
+daily run) is newer than the build, and the swap refuses to overwrite it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from contextlib import contextmanager
@@ -21,14 +23,16 @@ from pathlib import Path
 
 import duckdb
 
-from stayhub.backfill.plan import Chunk, Model, Plan
-from stayhub.warehouse import ds_range, ds_shift, table_exists
+from stayhub.backfill.plan import Chunk, Model, Plan, job_vars_args
+from stayhub.warehouse import DbtError, ds_range, ds_shift, raw_root_from_env, run_dbt, table_exists
 
 LEDGER = "audit.partition_ledger"
 INPUTS = "audit.partition_inputs"
 CHECK_RESULTS = "audit.partition_check_results"
 BACKFILL_RUNS = "audit.backfill_runs"
 RUN_HISTORY = "audit.run_history"
+# In the build database: what the swap publishes and the production version each partition was built from.
+SWAP_PARTITIONS = "audit.backfill_swap_partitions"
 # What identifies the version of a published partition in the ledger.
 VERSION_COLUMNS = ("run_id", "published_at", "row_count", "fingerprint")
 
@@ -171,6 +175,10 @@ def merge_chunks(build_db: Path, plan: Plan, models: list[Model], chunk_dbs: lis
                     connection, model.relation, f"chunk_db.{model.relation}", days, create_from=None if exists else f"chunk_db.{model.relation}"
                 )
                 _copy_ledger_and_checks(connection, "chunk_db", Path(build_db).stem, model.name, days, [run_id])
+            # What the chunk's dbt invocation ran, for the swap to copy into production's run history.
+            if table_exists(connection, RUN_HISTORY, catalog="chunk_db"):
+                connection.execute(f"delete from {RUN_HISTORY} where run_id = ?", [run_id])
+                connection.execute(f"insert into {RUN_HISTORY} by name select * from chunk_db.{RUN_HISTORY} where run_id = ?", [run_id])
             connection.execute("commit")
             connection.execute("detach chunk_db")
 
@@ -389,66 +397,72 @@ def moved_partitions(plan: Plan, built_from: dict[str, dict[str, dict]], now: di
     return moved
 
 
-def swap_into_production(
-    production_db: Path, build_db: Path, plan: Plan, backfill_id: str, run_ids: list[str], built_from: dict[str, dict[str, dict]]
-) -> dict[str, int]:
-    """Replaces the backfilled partitions of every model in production, records them in the ledger
-    (run_id = the backfill) with their lineage, and the backfill in audit.backfill_runs: all in one
-    transaction, and only when every partition it replaces still has, in production's ledger, the
-    version `built_from` the build started from; otherwise it rolls back and raises ProductionMoved."""
-    published: dict[str, int] = {}
-    catalog = Path(production_db).stem
-    with connect(production_db) as connection:
-        connection.execute(f"attach '{build_db}' as build (read_only)")
-        connection.execute("begin")
-        moved = moved_partitions(plan, built_from, _ledger_versions(connection, plan, catalog=catalog))
-        if moved:
-            connection.execute("rollback")
-            raise ProductionMoved(moved)
-        _ensure_audit_tables(connection, "build", catalog)
-        connection.execute(
-            f"create table if not exists {BACKFILL_RUNS} (backfill_id varchar, job varchar, start_ds date, end_ds date, "
-            "partitions bigint, row_count bigint, swapped_at timestamp)"
-        )
-        for model in plan.models.values():
-            days = published_days(plan, model)
-            if not days:
-                continue
-            exists = table_exists(connection, model.relation, catalog=catalog)
-            _replace_partitions(connection, model.relation, f"build.{model.relation}", days, create_from=None if exists else f"build.{model.relation}")
-            _copy_ledger_and_checks(connection, "build", catalog, model.name, days, run_ids)
-            connection.execute(
-                f"update {LEDGER} set run_id = ?, published_by = 'backfill', published_at = current_timestamp where model_name = ? and {in_days(days)}",
-                [backfill_id, model.name],
+def _write_swap_partitions(build_db: Path, plan: Plan, built_from: dict[str, dict[str, dict]]) -> None:
+    """What the swap publishes, written into the build database for swap_backfill: one row per model and ds,
+    with its relation, its level and the ledger version production held when the build copied it."""
+    levels = {name: level.index for level in plan.levels for name in (*level.parallel, *level.sequential)}
+    rows = []
+    for model in plan.models.values():
+        for day in published_days(plan, model):
+            version = built_from.get(model.name, {}).get(day)
+            rows.append(
+                (model.name, model.relation, levels.get(model.name, 0), day, version is not None)
+                + tuple(None if version is None else version[column] for column in VERSION_COLUMNS)
             )
-            published[model.name] = connection.execute(f"select count(*) from {model.relation} where {in_days(days)}").fetchone()[0]
-        # The partitions built on what this swap publishes record the version it publishes.
-        runs = ", ".join(f"'{run_id}'" for run_id in run_ids) or "''"
-        if table_exists(connection, INPUTS, catalog=catalog):
-            for model in plan.models.values():
-                days = published_days(plan, model)
-                if days:
-                    connection.execute(
-                        f"update {INPUTS} set input_run_id = ?, input_published_at = current_timestamp "
-                        f"where input_model = ? and {in_days(days, column='input_ds')} and input_run_id in ({runs})",
-                        [backfill_id, model.name],
-                    )
-        # What each chunk's dbt invocation ran joins production's run history.
-        if table_exists(connection, RUN_HISTORY, catalog="build"):
-            connection.execute(f"insert into {RUN_HISTORY} by name select * from build.{RUN_HISTORY} where run_id in ({runs})")
+    with connect(build_db) as connection:
+        connection.execute("create schema if not exists audit")
         connection.execute(
-            f"insert into {BACKFILL_RUNS} values (?, ?, ?, ?, ?, ?, current_timestamp)",
-            [
-                backfill_id,
-                plan.select,
-                plan.start_ds,
-                plan.end_ds,
-                sum(len(published_days(plan, model)) for model in plan.models.values()),
-                sum(published.values()),
-            ],
+            f"create or replace table {SWAP_PARTITIONS} (model_name varchar, relation varchar, level integer, ds date, in_production boolean, "
+            "run_id varchar, published_at varchar, row_count bigint, fingerprint varchar)"
         )
-        connection.execute("commit")
-    return published
+        if rows:
+            # One statement over column lists: executemany takes seconds for a year of partitions.
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            connection.execute(f"insert into {SWAP_PARTITIONS} select " + ", ".join(f"unnest(${index + 1})" for index in range(len(columns))), columns)
+
+
+def swap_into_production(
+    production_db: Path,
+    build_db: Path,
+    plan: Plan,
+    backfill_id: str,
+    run_ids: list[str],
+    built_from: dict[str, dict[str, dict]],
+    raw_root: Path | None = None,
+    target_path: Path | None = None,
+) -> dict[str, int]:
+    """Replaces the backfilled partitions of every model in production and records them in the ledger (run_id =
+    the chunk that built each, backfill_id = the backfill), with their lineage, check results and run history,
+    and the backfill in audit.backfill_runs: all in one transaction of `dbt run-operation swap_backfill`, through
+    the materialization's own exchange_partitions and partition_ledger_upsert, and only when every partition it
+    replaces still has, in production's ledger, the version `built_from` the build started from; otherwise
+    nothing is written and it raises ProductionMoved. Returns the rows published per model."""
+    _write_swap_partitions(build_db, plan, built_from)
+    arguments = {
+        "build_path": str(Path(build_db).resolve()),
+        "backfill_id": backfill_id,
+        "job": plan.select,
+        "start_ds": plan.start_ds,
+        "end_ds": plan.end_ds,
+        "run_ids": sorted(run_ids),
+    }
+    try:
+        run_dbt(
+            ["run-operation", "swap_backfill", "--args", json.dumps(arguments), *job_vars_args(plan.vars)],
+            raw_root if raw_root is not None else raw_root_from_env(),
+            production_db,
+            target_path=target_path if target_path is not None else Path(build_db).parent / "target",
+            # The backfill's folder (<backfill>/build/<warehouse file>) keeps the swap's dbt log.
+            log_path=Path(build_db).parent.parent / "logs" / "swap",
+            die_with_parent=True,
+        )
+    except DbtError as error:
+        if "swap_backfill refused: production moved" in error.output:
+            raise ProductionMoved(moved_partitions(plan, built_from, ledger_versions(production_db, plan))) from None
+        raise
+    with connect(production_db, read_only=True) as connection:
+        rows = dict(connection.execute(f"select model_name, sum(row_count) from {LEDGER} where backfill_id = ? group by 1", [backfill_id]).fetchall())
+    return {model.name: int(rows.get(model.name) or 0) for model in plan.models.values() if published_days(plan, model)}
 
 
 def missing_relations(production_db: Path, relations: list[str]) -> list[str]:

@@ -293,7 +293,17 @@ class Runner:
             try:
                 # One writer per warehouse: the swap waits for a daily run that holds the warehouse's lock.
                 with warehouse_lock(self.production, f"stayhub backfill {state.backfill_id} (swap)", timeout=SWAP_LOCK_TIMEOUT_SECONDS):
-                    published = publish.swap_into_production(self.production, state.build_db, plan, state.backfill_id, self.run_ids(), built_from)
+                    published = publish.swap_into_production(
+                        self.production,
+                        state.build_db,
+                        plan,
+                        state.backfill_id,
+                        self.run_ids(),
+                        built_from,
+                        raw_root=self.raw_root,
+                        # The chunks' target folder: dbt's partial parse of the job's vars is warm there.
+                        target_path=state.folder / "target" / "slot0",
+                    )
             except WarehouseLocked as error:
                 state.set_phase("failed", f"not swapped: {error}")
                 self.say(f"Backfill {state.backfill_id}: not swapped, {error}. Swap later with: stayhub backfill resume {state.backfill_id}")
