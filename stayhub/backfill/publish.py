@@ -1,9 +1,8 @@
 """The database side of a backfill on DuckDB: copy, merge, check, compare, swap.
 
 DuckDB lets one process write a database file. A backfill therefore builds
-away from production: into a copy (the build database), and, for chunks that
-run in parallel, into one more copy per chunk that is merged into the build
-database afterwards, in chunk order. Production is written once, by the swap:
+away from production: into a copy (the build database), chunk after chunk.
+Production is written once, by the swap:
 one transaction that replaces the backfilled partitions of every model and
 records them in the partition ledger, after checking that production still
 holds the versions of those partitions the build started from: a partition
@@ -153,33 +152,14 @@ def _copy_ledger_and_checks(connection, source_catalog: str, target_catalog: str
     )
 
 
-def merge_chunks(build_db: Path, plan: Plan, models: list[Model], chunk_dbs: list[tuple[Chunk, Path, str]]) -> None:
-    """Merges the parallel chunks of one level into the build database, in chunk order, one transaction per chunk.
-
-    A chunk's late-partition rewrites (the lookback days before it) replace
-    what the chunk before wrote for them, as they would in one range run.
-    """
-    with connect(build_db) as connection:
-        for chunk, path, run_id in chunk_dbs:
-            connection.execute(f"attach '{path}' as chunk_db (read_only)")
-            connection.execute("begin")
-            _ensure_audit_tables(connection, "chunk_db", Path(build_db).stem)
-            for model in models:
-                days = kept_days(plan, model, chunk)
-                exists = table_exists(connection, model.relation, catalog=Path(build_db).stem)
-                _replace_partitions(
-                    connection, model.relation, f"chunk_db.{model.relation}", days, create_from=None if exists else f"chunk_db.{model.relation}"
-                )
-                _copy_ledger_and_checks(connection, "chunk_db", Path(build_db).stem, model.name, days, [run_id])
-            connection.execute("commit")
-            connection.execute("detach chunk_db")
-
-
-def partition_rows(path: Path, relation: str, days: list[str]) -> int:
+def partition_rows(path: Path, partitions: list[tuple[str, list[str]]]) -> int:
+    """The rows of (relation, days) pairs in one database, counted on one connection."""
     with connect(path, read_only=True) as connection:
-        if not table_exists(connection, relation):
-            return 0
-        return connection.execute(f"select count(*) from {relation} where {in_days(days)}").fetchone()[0]
+        return sum(
+            connection.execute(f"select count(*) from {relation} where {in_days(days)}").fetchone()[0]
+            for relation, days in partitions
+            if days and table_exists(connection, relation)
+        )
 
 
 def sanity_problems(build_db: Path, plan: Plan, run_ids: list[str]) -> list[str]:
@@ -456,3 +436,28 @@ def missing_relations(production_db: Path, relations: list[str]) -> list[str]:
         return list(relations)
     with connect(production_db, read_only=True) as connection:
         return [relation for relation in relations if not table_exists(connection, relation)]
+
+
+def copy_views(production_db: Path, build_db: Path, relations: list[str]) -> list[str]:
+    """Creates in production the views among `relations` that the build database holds, with the SQL dbt
+    created them with there (the same project, the same job), each once the views it reads exist;
+    returns the relations it did not create (not a view of the build, or one DuckDB could not bind)."""
+    with connect(build_db, read_only=True) as connection:
+        defined = {
+            f"{schema}.{name}": sql
+            for schema, name, sql in connection.execute("select schema_name, view_name, sql from duckdb_views() where not internal").fetchall()
+        }
+    pending = [relation for relation in relations if relation in defined]
+    with connect(production_db) as connection:
+        while pending:
+            left = []
+            for relation in pending:
+                connection.execute(f"create schema if not exists {relation.split('.')[0]}")
+                try:
+                    connection.execute(defined[relation])
+                except duckdb.Error:
+                    left.append(relation)  # it reads a view not created yet, or cannot bind here
+            if len(left) == len(pending):
+                break
+            pending = left
+    return [relation for relation in relations if relation not in defined] + pending

@@ -51,7 +51,6 @@ class BackfillState:
                 "plan": plan.to_json(),
                 "phase": "planned",
                 "tasks": {},
-                "merged_levels": [],
                 "error": None,
             },
         )
@@ -121,9 +120,6 @@ class BackfillState:
     @property
     def build_db(self) -> Path:
         return self.folder / "build" / Path(self.data["duckdb_path"]).name
-
-    def chunk_db(self, task: str) -> Path:
-        return self.folder / "chunks" / task / Path(self.data["duckdb_path"]).name
 
 
 def now() -> str:
