@@ -258,7 +258,7 @@ SCENARIOS["cumulative_daily_sql_365"] = Scenario(
     "the daily update's compiled SQL alone (DuckDB, no dbt start-up, no write)", run_cumulative_sql, setup_cumulative_sql
 )
 
-# --- issue: backfills, five ways over the same range ---------------------------------
+# --- issue: backfills, six ways over the same range ---------------------------------
 
 BACKFILL_DAYS = 28
 BACKFILL_CHUNK_DAYS = 7
