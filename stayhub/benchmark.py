@@ -262,13 +262,15 @@ SCENARIOS["cumulative_daily_sql_365"] = Scenario(
     "the daily update's compiled SQL alone (DuckDB, no dbt start-up, no write)", run_cumulative_sql, setup_cumulative_sql
 )
 
-# --- issue: backfills, five ways over the same range ---------------------------------
+# --- issue: backfills, six ways over the same range ---------------------------------
 
 BACKFILL_DAYS = 28
 BACKFILL_CHUNK_DAYS = 7
 # job name -> dbt selection arguments. The whole project cannot run as dbt microbatch (facts
 # and cumulative tables rewrite late partitions), so microbatch is compared on the selector
 # of the models it can build, and every other way runs that job too.
+# The ways compared with one range run of the same job.
+BACKFILL_WAYS = ("day_loop", "runner_serial", "runner_parallel", "runner_weekly")
 BACKFILL_JOBS = {"project": ["--select", "fqn:*"], "mb_job": ["--selector", "microbatch_compatible"]}
 
 
@@ -323,10 +325,13 @@ def backfill_microbatch(workdir: Path, duckdb_path: Path, selection: list[str]) 
     )
 
 
-def backfill_runner(parallelism: int) -> Callable[[Path, Path, list[str]], None]:
+def backfill_runner(parallelism: int, days_per_chunk: int | None = None) -> Callable[[Path, Path, list[str]], None]:
+    """The backfill runner over the range; days_per_chunk None lets it choose (the whole 28 days in one chunk)."""
+
     def run_way(workdir: Path, duckdb_path: Path, selection: list[str]) -> None:
         start_ds, end_ds = backfill_range()
-        args = ["run", *selection, "--start-ds", start_ds, "--end-ds", end_ds, "--days-per-chunk", str(BACKFILL_CHUNK_DAYS)]
+        args = ["run", *selection, "--start-ds", start_ds, "--end-ds", end_ds]
+        args += ["--days-per-chunk", str(days_per_chunk)] if days_per_chunk else []
         args += ["--parallelism", str(parallelism), "--raw-root", str(history_raw_root(workdir)), "--duckdb-path", str(duckdb_path)]
         subprocess.run([sys.executable, "-m", "stayhub", "backfill", *args], cwd=PROJECT_ROOT, check=True, stdout=subprocess.DEVNULL)
 
@@ -337,8 +342,14 @@ for _job in BACKFILL_JOBS:
     _what = "every model" if _job == "project" else "the microbatch_compatible selector"
     register_backfill_scenario(_job, "range_run", f"backfill {BACKFILL_DAYS} days of {_what}: one --vars range run", backfill_one_range_run)
     register_backfill_scenario(_job, "day_loop", "the same, one dbt run per day", backfill_day_loop)
-    register_backfill_scenario(_job, "runner_serial", f"the same, backfill runner, {BACKFILL_CHUNK_DAYS}-day chunks, parallelism 1", backfill_runner(1))
-    register_backfill_scenario(_job, "runner_parallel", f"the same, backfill runner, {BACKFILL_CHUNK_DAYS}-day chunks, parallelism 2", backfill_runner(2))
+    register_backfill_scenario(_job, "runner_serial", "the same, backfill runner, chunks it chooses (one), parallelism 1", backfill_runner(1))
+    register_backfill_scenario(_job, "runner_parallel", "the same, backfill runner, chunks it chooses (one), parallelism 2", backfill_runner(2))
+    register_backfill_scenario(
+        _job,
+        "runner_weekly",
+        f"the same, backfill runner, {BACKFILL_CHUNK_DAYS}-day chunks, parallelism 2",
+        backfill_runner(2, BACKFILL_CHUNK_DAYS),
+    )
 register_backfill_scenario("mb_job", "microbatch", "the same, dbt's microbatch strategy (one batch per day)", backfill_microbatch)
 
 # --- Metric tables, built and answered by MetricFlow, over 90 days ---------------
@@ -633,9 +644,10 @@ RATIOS = [
     ("publish_week_stage_check_exchange", "publish_week_direct"),
     ("cumulative_full_scan_365", "cumulative_daily_update_365"),
     ("cumulative_full_scan_365", "cumulative_daily_sql_365"),
-    *[(f"backfill_{job}_{way}", f"backfill_{job}_range_run") for job in BACKFILL_JOBS for way in ("day_loop", "runner_serial", "runner_parallel")],
+    *[(f"backfill_{job}_{way}", f"backfill_{job}_range_run") for job in BACKFILL_JOBS for way in BACKFILL_WAYS],
     ("backfill_project_runner_serial", "backfill_project_runner_parallel"),
     ("backfill_mb_job_microbatch", "backfill_mb_job_range_run"),
+    ("backfill_mb_job_runner_parallel", "backfill_mb_job_microbatch"),
     ("backfill_mb_job_runner_serial", "backfill_mb_job_runner_parallel"),
     ("metrics_mf_query_90", "metrics_build_90"),
     ("metrics_build_90", "metrics_daily_update_90"),

@@ -2,7 +2,7 @@
 from production, check it, compare it with production, then swap it in.
 
     stayhub backfill run --select fct_page_views+ --start-ds 2025-01-01 --end-ds 2025-01-31 \\
-        --days-per-chunk 7 --parallelism 2 [--dry-run] [--no-swap] [--vars '{lookback_days: 3}']
+        [--days-per-chunk 7] [--parallelism 2] [--dry-run] [--no-swap] [--vars '{lookback_days: 3}']
     stayhub backfill run --stale [--select ...] [--start-ds ... --end-ds ...] [--dry-run]
     stayhub backfill resume [BACKFILL_ID] [--no-swap] [--rebuild]
     stayhub backfill list
@@ -27,7 +27,7 @@ from pathlib import Path
 import yaml
 
 from stayhub.backfill import publish
-from stayhub.backfill.plan import Plan, build_plan, describe, select_models
+from stayhub.backfill.plan import MAX_AUTO_CHUNK_DAYS, Plan, build_plan, describe, select_models
 from stayhub.backfill.runner import Runner
 from stayhub.backfill.state import BackfillState, backfills_root
 from stayhub.project import lookback_days_default
@@ -73,8 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     run.add_argument("--selector", help="a YAML selector of selectors.yml as the job, instead of --select")
     run.add_argument("--start-ds", type=iso_date, help="first ds, YYYY-MM-DD")
     run.add_argument("--end-ds", type=iso_date, help="last ds, YYYY-MM-DD (inclusive)")
-    run.add_argument("--days-per-chunk", type=positive, default=7, help="days per chunk (default 7)")
-    run.add_argument("--parallelism", type=positive, default=2, help="dbt processes at once (default 2)")
+    run.add_argument(
+        "--days-per-chunk",
+        type=positive,
+        help=f"days per chunk, each one dbt run of the whole job (default: the range, in equal chunks of at most {MAX_AUTO_CHUNK_DAYS} days)",
+    )
+    run.add_argument("--parallelism", type=positive, default=2, help="models dbt builds at once within a chunk, its --threads (default 2)")
     run.add_argument("--vars", type=job_vars, default={}, help="more dbt vars for every chunk, e.g. '{lookback_days: 3}'")
     run.add_argument("--stale", action="store_true", help="rebuild exactly the partitions the ledger lists as missing or stale")
     run.add_argument("--dry-run", action="store_true", help="explain what the backfill would touch and stop")
@@ -165,7 +169,7 @@ def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str
     reads: dict[str, str] = {}
     landed = landed_partitions(raw_root)
     for model in plan.models.values():
-        first = ds_shift(plan.start_ds, -(model.lookback + (0 if model.sequential else int(model.depends_on_past)) + 1))
+        first = ds_shift(plan.start_ds, -(model.lookback + 1))
         for parent in model.parents:
             if parent in job_ids:
                 continue

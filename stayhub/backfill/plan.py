@@ -1,15 +1,14 @@
-"""The plan of a backfill: which models, in which levels, over which chunks.
+"""The plan of a backfill: which models, in which order, over which chunks.
 
-A job is a dbt selector. Its partitioned models are grouped in levels: a
-model's level comes after every partitioned model of the job it reads from,
-so each level reads finished upstream partitions for the whole range. Within
-a level, a model runs its chunks
-
-- in parallel when it reads no earlier partition of its own, or a bounded
-  number of them (`meta.depends_on_past: N`): a chunk then also rebuilds the
-  N days before it (warm-up) in its own database and keeps only its days;
-- in order when each partition builds on the one before
-  (`meta.depends_on_past: true`: snapshots, running totals, cumulative tables).
+A job is a dbt selection. The range is split into chunks, run in order: each
+chunk is one dbt run of the whole job for its days, so it reads the finished
+partitions of every chunk before it, as the next daily run would, and a
+sequence of chunks builds what one range run builds. A chunk's cost is
+mostly per model (dbt's start, the stage-check-exchange of each model), not
+per day, so chunks are as long as memory and the work a kill may lose allow.
+The job's partitioned models are listed in levels, the order dbt builds them
+in within a chunk: a model's level comes after every partitioned model of the
+job it reads from.
 """
 
 from __future__ import annotations
@@ -20,6 +19,10 @@ from pathlib import Path
 
 from stayhub.project import lookback_days_default
 from stayhub.warehouse import ds_range, ds_shift, run_dbt
+
+# The longest chunk when --days-per-chunk is not given: a longer range is split in equal chunks
+# of at most this many days, which bounds a chunk's memory and what a killed backfill builds again.
+MAX_AUTO_CHUNK_DAYS = 31
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,14 @@ class Chunk:
 @dataclass
 class Level:
     index: int
-    parallel: list[str] = field(default_factory=list)  # model names whose chunks run in parallel
-    sequential: list[str] = field(default_factory=list)  # model names whose chunks run in order
+    models: list[str] = field(default_factory=list)  # partitioned models, each after the levels above it
     views: list[str] = field(default_factory=list)  # views of the job the level's models read through
-    lookback_days: int = 0  # days before a parallel chunk that it rebuilds and discards
+
+    @classmethod
+    def from_json(cls, data: dict) -> Level:
+        """A level of state.json, also as an older runner wrote it (parallel and sequential models apart)."""
+        models = data.get("models", [*data.get("parallel", []), *data.get("sequential", [])])
+        return cls(index=data["index"], models=sorted(models), views=data.get("views", []))
 
 
 @dataclass
@@ -84,8 +91,15 @@ class Plan:
         data = dict(data)
         data["chunks"] = [Chunk(**chunk) for chunk in data["chunks"]]
         data["models"] = {name: Model(**{**model, "parents": tuple(model["parents"])}) for name, model in data["models"].items()}
-        data["levels"] = [Level(**level) for level in data["levels"]]
+        data["levels"] = [Level.from_json(level) for level in data["levels"]]
         return cls(**data)
+
+
+def auto_days_per_chunk(start_ds: str, end_ds: str) -> int:
+    """The whole range in one chunk up to MAX_AUTO_CHUNK_DAYS days; a longer one in equal chunks no longer than that."""
+    days = len(ds_range(start_ds, end_ds))
+    chunks = -(-days // MAX_AUTO_CHUNK_DAYS)
+    return -(-days // chunks)
 
 
 def split_chunks(start_ds: str, end_ds: str, days_per_chunk: int) -> list[Chunk]:
@@ -148,12 +162,15 @@ def build_plan(
     select: str,
     start_ds: str,
     end_ds: str,
-    days_per_chunk: int,
+    days_per_chunk: int | None,
     parallelism: int,
     job_vars: dict,
     selected: set[str],
     manifest: dict,
 ) -> Plan:
+    """The plan of a job; days_per_chunk None chooses it from the range (auto_days_per_chunk)."""
+    if days_per_chunk is None:
+        days_per_chunk = auto_days_per_chunk(start_ds, end_ds)
     nodes = manifest["nodes"]
     lookback_days = int(job_vars.get("lookback_days", lookback_days_default()))
     models: dict[str, Model] = {}
@@ -208,17 +225,14 @@ def build_plan(
     read_views: set[str] = set()
     for model in models.values():
         item = levels.setdefault(level(model.unique_id), Level(index=level(model.unique_id)))
-        (item.sequential if model.sequential else item.parallel).append(model.name)
-        if not model.sequential:
-            item.lookback_days = max(item.lookback_days, int(model.depends_on_past))
+        item.models.append(model.name)
         _, through = job_parents(model.unique_id)
         read_views |= through
         item.views = sorted(set(item.views) | {nodes[view]["name"] for view in through})
     ordered = [levels[index] for index in sorted(levels)]
     for position, item in enumerate(ordered):
         item.index = position + 1
-        item.parallel.sort()
-        item.sequential.sort()
+        item.models.sort()
 
     # Partitioned models outside the job that read its models, through any views.
     children = manifest.get("child_map", {})
@@ -250,7 +264,7 @@ def build_plan(
 
 
 def describe(plan: Plan) -> str:
-    """The plan as a person reads it: chunks, levels and order, what each level waits for."""
+    """The plan as a person reads it: chunks and their order, the models in the order dbt builds them."""
     days = len(ds_range(plan.start_ds, plan.end_ds))
     lines = [
         f"Backfill of {plan.select!r}: ds {plan.start_ds} .. {plan.end_ds} ({days} days), "
@@ -258,14 +272,14 @@ def describe(plan: Plan) -> str:
     ]
     if plan.vars:
         lines.append(f"Job vars: {json.dumps(plan.vars, sort_keys=True)}")
-    lines.append("Chunks: " + ", ".join(f"{chunk.index}: {chunk.label}" for chunk in plan.chunks))
-    lines.append("Levels, each after the one before (a level reads the finished partitions of the levels above it):")
+    chunks = ", ".join(f"{chunk.index}: {chunk.label}" for chunk in plan.chunks)
+    lines.append(f"Chunks, in order, each one dbt run of the whole job on the build database: {chunks}")
+    lines.append(f"Within a chunk, dbt builds up to {plan.parallelism} model(s) at once, each level after the levels it reads:")
     for level in plan.levels:
-        if level.parallel:
-            lookback = f", each chunk also rebuilds the {level.lookback_days} day(s) before it and keeps only its own" if level.lookback_days else ""
-            lines.append(f"  {level.index}. chunks in parallel, in separate databases{lookback}: {', '.join(level.parallel)}")
-        if level.sequential:
-            lines.append(f"  {level.index}. chunks in order (each partition builds on the one before): {', '.join(level.sequential)}")
+        ordered = [name for name in level.models if plan.models[name].sequential]
+        lines.append(f"  {level.index}. {', '.join(level.models)}")
+        if ordered:
+            lines.append(f"     each partition builds on the one before: {', '.join(ordered)}")
         if level.views:
             lines.append(f"     through views: {', '.join(level.views)}")
     if plan.final_views:

@@ -1,15 +1,14 @@
-"""The database side of a backfill on DuckDB: copy, merge, check, compare, swap.
+"""The database side of a backfill on DuckDB: copy, check, compare, swap.
 
 DuckDB lets one process write a database file. A backfill therefore builds
-away from production: into a copy (the build database), and, for chunks that
-run in parallel, into one more copy per chunk that is merged into the build
-database afterwards, in chunk order. Production is written once, by the swap:
-one transaction of `dbt run-operation swap_backfill` (macros/backfill) that
-replaces the backfilled partitions of every model and records them in the
-partition ledger through the `partitioned` materialization's own macros,
-after checking that production still holds the versions of those partitions
-the build started from: a partition production republished meanwhile (a
-daily run) is newer than the build, and the swap refuses to overwrite it.
+away from production: into a copy (the build database), chunk after chunk.
+Production is written once, by the swap: one transaction of `dbt run-operation
+swap_backfill` (macros/backfill) that replaces the backfilled partitions of
+every model and records them in the partition ledger through the
+`partitioned` materialization's own macros, after checking that production
+still holds the versions of those partitions the build started from: a
+partition production republished meanwhile (a daily run) is newer than the
+build, and the swap refuses to overwrite it.
 """
 
 from __future__ import annotations
@@ -107,87 +106,14 @@ def kept_days(plan: Plan, model: Model, chunk: Chunk) -> list[str]:
     return ds_range(max(ds_shift(chunk.start_ds, -model.lookback), first), chunk.end_ds)
 
 
-def _replace_partitions(connection, target: str, source: str, days: list[str], create_from: str | None = None) -> None:
-    if create_from is not None:
-        connection.execute(f"create schema if not exists {target.rsplit('.', 1)[0]}")
-        connection.execute(f"create table {target} as select * from {create_from} limit 0")
-    connection.execute(f"delete from {target} where {in_days(days)}")
-    connection.execute(f"insert into {target} by name select * from {source} where {in_days(days)}")
-
-
-def _ensure_audit_tables(connection, source_catalog: str, target_catalog: str) -> None:
-    """The ledger, its lineage and the check results exist in the target database with every column the source has
-    (a target created before the ledger had row_checksum or partition_inputs gets them)."""
-    connection.execute("create schema if not exists audit")
-    for table in (LEDGER, INPUTS, CHECK_RESULTS, RUN_HISTORY):
-        schema, name = table.split(".")
-        source_columns = _columns(connection, source_catalog, schema, name)
-        if not source_columns:
-            continue
-        target_columns = _columns(connection, target_catalog, schema, name)
-        if not target_columns:
-            connection.execute(f"create table {table} as select * from {source_catalog}.{table} limit 0")
-            continue
-        for column, kind in source_columns.items():
-            if column not in target_columns:
-                connection.execute(f"alter table {table} add column {column} {kind}")
-
-
-def _columns(connection, catalog: str, schema: str, table: str) -> dict[str, str]:
-    rows = connection.execute(
-        "select column_name, data_type from information_schema.columns where table_catalog = ? and table_schema = ? and table_name = ? "
-        "order by ordinal_position",
-        [catalog, schema, table],
-    ).fetchall()
-    return dict(rows)
-
-
-def _copy_ledger_and_checks(connection, source_catalog: str, target_catalog: str, model: str, days: list[str], run_ids: list[str]) -> None:
-    """Moves the ledger rows, their lineage and the check results of `model` for `days`, as written by the runs `run_ids`."""
-    runs = ", ".join(f"'{run_id}'" for run_id in run_ids)
-    connection.execute(f"delete from {LEDGER} where model_name = '{model}' and {in_days(days)}")
-    connection.execute(f"insert into {LEDGER} by name select * from {source_catalog}.{LEDGER} where model_name = '{model}' and {in_days(days)}")
-    if table_exists(connection, INPUTS, catalog=target_catalog):
-        connection.execute(f"delete from {INPUTS} where model_name = '{model}' and {in_days(days)}")
-    if table_exists(connection, INPUTS, catalog=source_catalog):
-        connection.execute(f"insert into {INPUTS} by name select * from {source_catalog}.{INPUTS} where model_name = '{model}' and {in_days(days)}")
-    connection.execute(
-        f"insert into {CHECK_RESULTS} by name select * from {source_catalog}.{CHECK_RESULTS} "
-        f"where model_name = '{model}' and {in_days(days)} and run_id in ({runs})"
-    )
-
-
-def merge_chunks(build_db: Path, plan: Plan, models: list[Model], chunk_dbs: list[tuple[Chunk, Path, str]]) -> None:
-    """Merges the parallel chunks of one level into the build database, in chunk order, one transaction per chunk.
-
-    A chunk's late-partition rewrites (the lookback days before it) replace
-    what the chunk before wrote for them, as they would in one range run.
-    """
-    with connect(build_db) as connection:
-        for chunk, path, run_id in chunk_dbs:
-            connection.execute(f"attach '{path}' as chunk_db (read_only)")
-            connection.execute("begin")
-            _ensure_audit_tables(connection, "chunk_db", Path(build_db).stem)
-            for model in models:
-                days = kept_days(plan, model, chunk)
-                exists = table_exists(connection, model.relation, catalog=Path(build_db).stem)
-                _replace_partitions(
-                    connection, model.relation, f"chunk_db.{model.relation}", days, create_from=None if exists else f"chunk_db.{model.relation}"
-                )
-                _copy_ledger_and_checks(connection, "chunk_db", Path(build_db).stem, model.name, days, [run_id])
-            # What the chunk's dbt invocation ran, for the swap to copy into production's run history.
-            if table_exists(connection, RUN_HISTORY, catalog="chunk_db"):
-                connection.execute(f"delete from {RUN_HISTORY} where run_id = ?", [run_id])
-                connection.execute(f"insert into {RUN_HISTORY} by name select * from chunk_db.{RUN_HISTORY} where run_id = ?", [run_id])
-            connection.execute("commit")
-            connection.execute("detach chunk_db")
-
-
-def partition_rows(path: Path, relation: str, days: list[str]) -> int:
+def partition_rows(path: Path, partitions: list[tuple[str, list[str]]]) -> int:
+    """The rows of (relation, days) pairs in one database, counted on one connection."""
     with connect(path, read_only=True) as connection:
-        if not table_exists(connection, relation):
-            return 0
-        return connection.execute(f"select count(*) from {relation} where {in_days(days)}").fetchone()[0]
+        return sum(
+            connection.execute(f"select count(*) from {relation} where {in_days(days)}").fetchone()[0]
+            for relation, days in partitions
+            if days and table_exists(connection, relation)
+        )
 
 
 def sanity_problems(build_db: Path, plan: Plan, run_ids: list[str]) -> list[str]:
@@ -400,7 +326,7 @@ def moved_partitions(plan: Plan, built_from: dict[str, dict[str, dict]], now: di
 def _write_swap_partitions(build_db: Path, plan: Plan, built_from: dict[str, dict[str, dict]]) -> None:
     """What the swap publishes, written into the build database for swap_backfill: one row per model and ds,
     with its relation, its level and the ledger version production held when the build copied it."""
-    levels = {name: level.index for level in plan.levels for name in (*level.parallel, *level.sequential)}
+    levels = {name: level.index for level in plan.levels for name in level.models}
     rows = []
     for model in plan.models.values():
         for day in published_days(plan, model):
@@ -470,3 +396,28 @@ def missing_relations(production_db: Path, relations: list[str]) -> list[str]:
         return list(relations)
     with connect(production_db, read_only=True) as connection:
         return [relation for relation in relations if not table_exists(connection, relation)]
+
+
+def copy_views(production_db: Path, build_db: Path, relations: list[str]) -> list[str]:
+    """Creates in production the views among `relations` that the build database holds, with the SQL dbt
+    created them with there (the same project, the same job), each once the views it reads exist;
+    returns the relations it did not create (not a view of the build, or one DuckDB could not bind)."""
+    with connect(build_db, read_only=True) as connection:
+        defined = {
+            f"{schema}.{name}": sql
+            for schema, name, sql in connection.execute("select schema_name, view_name, sql from duckdb_views() where not internal").fetchall()
+        }
+    pending = [relation for relation in relations if relation in defined]
+    with connect(production_db) as connection:
+        while pending:
+            left = []
+            for relation in pending:
+                connection.execute(f"create schema if not exists {relation.split('.')[0]}")
+                try:
+                    connection.execute(defined[relation])
+                except duckdb.Error:
+                    left.append(relation)  # it reads a view not created yet, or cannot bind here
+            if len(left) == len(pending):
+                break
+            pending = left
+    return [relation for relation in relations if relation not in defined] + pending

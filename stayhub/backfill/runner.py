@@ -1,5 +1,6 @@
-"""Runs a planned backfill: level by level, chunks in parallel or in order,
-then sanity checks, the comparison with production, and the swap.
+"""Runs a planned backfill: its chunks in order, each one dbt run of the whole
+job on the build database, then sanity checks, the comparison with production,
+and the swap.
 
 Every finished chunk is recorded in state.json before the next starts, so a
 killed backfill resumes at the first chunk not done; production is written
@@ -14,20 +15,18 @@ production republished meanwhile (newer than the build) is never overwritten.
 from __future__ import annotations
 
 import json
-import queue
 import shutil
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from stayhub.backfill import publish
-from stayhub.backfill.plan import Chunk, Level, Plan, describe, job_vars_args
+from stayhub.backfill.plan import Chunk, Plan, describe, job_vars_args
 from stayhub.backfill.state import BackfillState, now
 from stayhub.ledger import stale_by_inputs_in
 from stayhub.operations.lock import WarehouseLocked, warehouse_lock
-from stayhub.warehouse import DbtError, ds_shift, run_dbt
+from stayhub.warehouse import DbtError, run_dbt
 
 # How long the swap waits for a run holding the warehouse's lock (a daily run) before it stops; resume swaps later.
 SWAP_LOCK_TIMEOUT_SECONDS = 1800
@@ -70,16 +69,12 @@ class Progress:
         self.stream.flush()
 
 
-def parallel_task(level: Level, chunk: Chunk) -> str:
-    return f"L{level.index}-parallel-C{chunk.index}"
-
-
-def ordered_task(level: Level, chunk: Chunk) -> str:
-    return f"L{level.index}-ordered-C{chunk.index}"
+def chunk_task(chunk: Chunk) -> str:
+    return f"C{chunk.index}"
 
 
 def task_count(plan: Plan) -> int:
-    return sum(len(plan.chunks) * (bool(level.parallel) + bool(level.sequential)) for level in plan.levels)
+    return len(plan.chunks)
 
 
 class Runner:
@@ -89,105 +84,38 @@ class Runner:
         self.raw_root = Path(state.data["raw_root"])
         self.production = Path(state.data["duckdb_path"])
         self.out, self.err = out, err
-        self.slots: queue.Queue[int] = queue.Queue()
-        for slot in range(self.plan.parallelism):
-            self.slots.put(slot)
-        self.state_lock = threading.Lock()
-        self.stop = threading.Event()
         self.progress: Progress | None = None
 
     def say(self, message: str) -> None:
         print(message, file=self.out, flush=True)
 
-    # --- one dbt run ------------------------------------------------------------
-
-    def run_chunk(self, task: str, models: list[str], views: list[str], first_ds: str, last_ds: str, database: Path) -> str:
-        """dbt run of `models` (and the job's views they read through) for first_ds .. last_ds into `database`;
-        returns dbt's invocation id."""
-        if self.stop.is_set():
-            raise BackfillFailed(f"{task}: not started, an earlier chunk failed")
-        slot = self.slots.get()
+    def run_chunk(self, chunk: Chunk) -> None:
+        """One dbt run of the whole job (its partitioned models and its views, as one range run of it builds
+        them) for the chunk's days, on the build database; recorded in state.json when it finished."""
+        task = chunk_task(chunk)
+        target = self.state.folder / "target" / "chunks"
+        (target / "run_results.json").unlink(missing_ok=True)
+        attempts = self.state.data["tasks"].get(task, {}).get("attempts", 0) + 1
+        self.state.record_task(task, status="running", attempts=attempts, started_at=now(), window=[chunk.start_ds, chunk.end_ds])
         try:
-            target = self.state.folder / "target" / f"slot{slot}"
-            (target / "run_results.json").unlink(missing_ok=True)
-            with self.state_lock:
-                attempts = self.state.data["tasks"].get(task, {}).get("attempts", 0) + 1
-                self.state.record_task(task, status="running", attempts=attempts, started_at=now(), window=[first_ds, last_ds])
             run_dbt(
-                ["run", "--select", *models, *views, *job_vars_args(self.plan.vars)],
+                ["run", "--select", *self.plan.models, *self.plan.view_relations, "--threads", str(self.plan.parallelism), *job_vars_args(self.plan.vars)],
                 self.raw_root,
-                database,
+                self.state.build_db,
                 target_path=target,
-                window={"start_ds": first_ds, "end_ds": last_ds},
-                extra_env={"DBT_LOG_PATH": str(self.state.folder / "logs" / f"slot{slot}")},
+                window={"start_ds": chunk.start_ds, "end_ds": chunk.end_ds},
+                extra_env={"DBT_LOG_PATH": str(self.state.folder / "logs")},
                 die_with_parent=True,
             )
-            return json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
         except DbtError as error:
-            self.stop.set()
-            with self.state_lock:
-                self.state.record_task(task, status="failed", error=str(error))
-            raise BackfillFailed(f"{task} ({first_ds} .. {last_ds}) failed: {error}") from None
-        finally:
-            self.slots.put(slot)
-
-    def finish_task(self, task: str, invocation_id: str, rows: int, what: str) -> None:
-        with self.state_lock:
-            self.state.record_task(task, status="done", invocation_id=invocation_id, rows=rows, finished_at=now())
-        assert self.progress is not None, "execute() sets the progress before any task runs"
-        self.progress.advance(rows, what)
-
-    def chunk_rows(self, database: Path, models: list[str], chunk: Chunk) -> int:
-        return sum(
-            publish.partition_rows(database, self.plan.models[name].relation, publish.kept_days(self.plan, self.plan.models[name], chunk)) for name in models
-        )
-
-    # --- levels -----------------------------------------------------------------
-
-    def run_parallel_chunk(self, level: Level, chunk: Chunk) -> None:
-        task = parallel_task(level, chunk)
-        database = self.state.chunk_db(task)
-        first_ds = max(self.plan.start_ds, ds_shift(chunk.start_ds, -level.lookback_days))
-        invocation_id = self.run_chunk(task, level.parallel, level.views, first_ds, chunk.end_ds, database)
-        self.finish_task(task, invocation_id, self.chunk_rows(database, level.parallel, chunk), f"level {level.index}, chunk {chunk.label}")
-
-    def run_ordered_chunks(self, level: Level) -> None:
-        for chunk in self.plan.chunks:
-            task = ordered_task(level, chunk)
-            if self.state.task_done(task):
-                continue
-            invocation_id = self.run_chunk(task, level.sequential, level.views, chunk.start_ds, chunk.end_ds, self.state.build_db)
-            self.finish_task(
-                task, invocation_id, self.chunk_rows(self.state.build_db, level.sequential, chunk), f"level {level.index}, chunk {chunk.label} (in order)"
-            )
-
-    def run_level(self, level: Level) -> None:
-        if level.index in self.state.data["merged_levels"]:
-            return
-        pending = [chunk for chunk in self.plan.chunks if level.parallel and not self.state.task_done(parallel_task(level, chunk))]
-        # Every parallel chunk starts from the build database as the levels above left it.
-        for chunk in pending:
-            publish.copy_database(self.state.build_db, self.state.chunk_db(parallel_task(level, chunk)))
-        with ThreadPoolExecutor(max_workers=self.plan.parallelism) as pool:
-            futures = []
-            if level.sequential:
-                futures.append(pool.submit(self.run_ordered_chunks, level))
-            futures += [pool.submit(self.run_parallel_chunk, level, chunk) for chunk in pending]
-            wait(futures)
-        errors = [future.exception() for future in futures if future.exception() is not None]
-        if errors:
-            raise BackfillFailed(str(next((e for e in errors if "not started" not in str(e)), errors[0])))
-        if level.parallel:
-            merged = [
-                (chunk, self.state.chunk_db(parallel_task(level, chunk)), self.state.data["tasks"][parallel_task(level, chunk)]["invocation_id"])
-                for chunk in self.plan.chunks
-            ]
-            publish.merge_chunks(self.state.build_db, self.plan, [self.plan.models[name] for name in level.parallel], merged)
-        with self.state_lock:
-            self.state.data["merged_levels"].append(level.index)
-            self.state.save()
-        for chunk in self.plan.chunks:
-            shutil.rmtree(self.state.chunk_db(parallel_task(level, chunk)).parent, ignore_errors=True)
+            self.state.record_task(task, status="failed", error=str(error))
+            raise BackfillFailed(f"chunk {chunk.label} failed: {error}") from None
+        invocation_id = json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
+        written = [(model.relation, publish.kept_days(self.plan, model, chunk)) for model in self.plan.models.values()]
+        rows = publish.partition_rows(self.state.build_db, written)
+        self.state.record_task(task, status="done", invocation_id=invocation_id, rows=rows, finished_at=now())
+        assert self.progress is not None, "execute() sets the progress before any chunk runs"
+        self.progress.advance(rows, f"chunk {chunk.label}")
 
     # --- the whole backfill -----------------------------------------------------------
 
@@ -203,8 +131,9 @@ class Runner:
     def start_over(self) -> None:
         """Drops the build and every chunk done, so the job is built again from a new copy of production."""
         shutil.rmtree(self.state.build_db.parent, ignore_errors=True)
-        shutil.rmtree(self.state.folder / "chunks", ignore_errors=True)
-        self.state.data.update(tasks={}, merged_levels=[], production_versions=None)
+        shutil.rmtree(self.state.folder / "chunks", ignore_errors=True)  # an older runner's parallel chunks
+        self.state.data.update(tasks={}, production_versions=None)
+        self.state.data.pop("merged_levels", None)
         self.state.set_phase("planned")
 
     def moved_message(self, moved: list[publish.MovedPartition]) -> str:
@@ -236,7 +165,7 @@ class Runner:
             if rebuild:
                 self.start_over()
                 self.say(f"Rebuilding backfill {state.backfill_id} from a new copy of production.")
-            done = sum(1 for task in state.data["tasks"].values() if task.get("status") == "done")
+            done = sum(1 for chunk in plan.chunks if state.task_done(chunk_task(chunk)))
             if done:
                 self.say(f"Resuming backfill {state.backfill_id}: {done} of {task_count(plan)} chunks already done.")
             else:
@@ -244,15 +173,16 @@ class Runner:
             if not state.build_db.exists():
                 publish.copy_database(self.production, state.build_db)
                 self.record_production_versions()
-            elif state.data.get("production_versions") is None and not state.data["tasks"] and not state.data["merged_levels"]:
+            elif state.data.get("production_versions") is None and not state.data["tasks"] and not state.data.get("merged_levels"):
                 # Killed between the copy and the record: nothing was built in the copy yet.
                 self.record_production_versions()
             state.set_phase("building")
-            rows = sum(task.get("rows", 0) for task in state.data["tasks"].values() if task.get("status") == "done")
+            rows = sum(state.data["tasks"][chunk_task(chunk)].get("rows", 0) for chunk in plan.chunks if state.task_done(chunk_task(chunk)))
             self.progress = Progress(task_count(plan), done, rows, self.err)
             try:
-                for level in plan.levels:
-                    self.run_level(level)
+                for chunk in plan.chunks:
+                    if not state.task_done(chunk_task(chunk)):
+                        self.run_chunk(chunk)
             except BackfillFailed as error:
                 state.set_phase("failed", str(error))
                 self.say(f"\nBackfill {state.backfill_id} failed; production is unchanged.\n{error}")
@@ -302,7 +232,7 @@ class Runner:
                         built_from,
                         raw_root=self.raw_root,
                         # The chunks' target folder: dbt's partial parse of the job's vars is warm there.
-                        target_path=state.folder / "target" / "slot0",
+                        target_path=state.folder / "target" / "chunks",
                     )
             except WarehouseLocked as error:
                 state.set_phase("failed", f"not swapped: {error}")
@@ -320,19 +250,24 @@ class Runner:
             return 0
 
     def create_missing_views(self) -> None:
-        """Views of the job production lacks (a first backfill) are created there after the swap."""
+        """Views of the job production lacks (a first backfill) are created there after the swap: as the build
+        database defines them, or by dbt for any it does not."""
         relations = self.plan.view_relations
         missing = [name for name in sorted(relations) if publish.missing_relations(self.production, [relations[name]])]
-        if missing:
+        if not missing:
+            return
+        not_copied = set(publish.copy_views(self.production, self.state.build_db, [relations[name] for name in missing]))
+        by_dbt = [name for name in missing if relations[name] in not_copied]
+        if by_dbt:
             run_dbt(
-                ["run", "--select", *missing, *job_vars_args(self.plan.vars)],
+                ["run", "--select", *by_dbt, *job_vars_args(self.plan.vars)],
                 self.raw_root,
                 self.production,
                 window={"ds": self.plan.end_ds},
                 target_path=self.state.folder / "target" / "views",
                 die_with_parent=True,
             )
-            self.say(f"Created the views production lacked: {', '.join(missing)}")
+        self.say(f"Created the views production lacked: {', '.join(missing)}")
 
     def summary(self, published: dict[str, int], started: float, built: float, compared: float, swapped: float) -> str:
         lines = [

@@ -1,10 +1,9 @@
 """A backfill's state on disk, so that a killed backfill resumes where it was.
 
 <warehouse folder>/backfills/<backfill id>/
-    state.json          the job (selector, dates, vars), its plan, every task done, the phase
-    build/<db file>     the build database: a copy of production the levels are merged into
-    chunks/<task>/      one database per parallel chunk, merged and removed level by level
-    target/, logs/      dbt's, per worker slot
+    state.json          the job (selector, dates, vars), its plan, every chunk done, the phase
+    build/<db file>     the build database: a copy of production every chunk is built into, in order
+    target/, logs/      dbt's
     diff.md             the comparison with production, written before the swap
 """
 
@@ -51,7 +50,6 @@ class BackfillState:
                 "plan": plan.to_json(),
                 "phase": "planned",
                 "tasks": {},
-                "merged_levels": [],
                 "error": None,
             },
         )
@@ -121,9 +119,6 @@ class BackfillState:
     @property
     def build_db(self) -> Path:
         return self.folder / "build" / Path(self.data["duckdb_path"]).name
-
-    def chunk_db(self, task: str) -> Path:
-        return self.folder / "chunks" / task / Path(self.data["duckdb_path"]).name
 
 
 def now() -> str:

@@ -1,5 +1,6 @@
-"""The backfill runner end to end: chunks in parallel and in order, killed and
-resumed, equal to one range run and to daily runs; a diff shown before a swap;
+"""The backfill runner end to end: chunks in order, each one dbt run of the whole
+job, killed and resumed, equal to one range run (and so to daily runs, which
+test_incremental_loading shows equal one range run); a diff shown before a swap;
 failed checks swap nothing; a swap never overwrites partitions production
 republished after the build started; re-running an older ds makes the
 partitions built on it stale, and --stale rebuilds them; every model declares
@@ -30,7 +31,7 @@ from stayhub.backfill.runner import Progress, task_count
 from stayhub.backfill.state import BackfillState
 from stayhub.generate import write_partition
 from stayhub.project import project_vars
-from stayhub.warehouse import PROJECT_ROOT, dbt_env, dbt_vars, ds_range, ds_shift
+from stayhub.warehouse import PARSE_CACHE, PROJECT_ROOT, dbt_env, ds_range, ds_shift
 from tests.integration import crafted_landing
 from tests.integration.conftest import Warehouse
 from tests.integration.test_incremental_loading import PARTITIONED_MODELS, table_differences
@@ -83,19 +84,19 @@ def landing(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def range_warehouse(tmp_path_factory, landing) -> Warehouse:
-    warehouse = warehouse_on(tmp_path_factory.mktemp("backfill_range"), landing)
+def seeded(tmp_path_factory, landing) -> Path:
+    """A warehouse file holding the seeds alone: where a first backfill starts."""
+    warehouse = warehouse_on(tmp_path_factory.mktemp("backfill_seeded"), landing)
     warehouse.dbt("seed")
-    warehouse.dbt("run", "--vars", dbt_vars(start_ds=START, end_ds=END))
-    return warehouse
+    return warehouse.duckdb_path
 
 
 @pytest.fixture(scope="module")
-def daily_warehouse(tmp_path_factory, landing) -> Warehouse:
-    warehouse = warehouse_on(tmp_path_factory.mktemp("backfill_daily"), landing)
-    warehouse.dbt("seed")
-    for ds in DAYS:
-        warehouse.dbt("run", "--vars", dbt_vars(ds=ds))
+def range_warehouse(tmp_path_factory, landing, seeded) -> Warehouse:
+    """Production for most tests, which change copies of it (copy_of): one range run over the landed days."""
+    warehouse = warehouse_on(tmp_path_factory.mktemp("backfill_range"), landing)
+    shutil.copyfile(seeded, warehouse.duckdb_path)
+    warehouse.dbt("run", window={"start_ds": START, "end_ds": END})
     return warehouse
 
 
@@ -113,8 +114,9 @@ def test_dry_run_explains_the_plan_and_builds_nothing(range_warehouse, tmp_path)
     result = backfill(warehouse, "run", "--select", "fct_page_views+", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "2", "--dry-run")
     out = result.stdout
     assert "3 chunk(s) of up to 2 days" not in out and "2 chunk(s) of up to 2 days" in out
-    assert "1. chunks in parallel, in separate databases: fct_page_views" in out
-    assert "2. chunks in order (each partition builds on the one before): cum_listing_engagement, cum_user_activity" in out
+    assert "Chunks, in order, each one dbt run of the whole job on the build database: 1: 2025-01-03..2025-01-04, 2: 2025-01-05..2025-01-05" in out
+    assert "\n  1. fct_page_views\n" in out
+    assert "each partition builds on the one before: cum_listing_engagement, cum_user_activity" in out
     lookback = int(project_vars()["lookback_days"])
     rewritten = ds_range(ds_shift("2025-01-03", -lookback), END)
     in_production = sum(1 for ds in rewritten if ds in partition_fingerprints(warehouse, "marts.fct_page_views"))
@@ -127,9 +129,10 @@ def test_dry_run_explains_the_plan_and_builds_nothing(range_warehouse, tmp_path)
     assert partition_fingerprints(warehouse, "cumulative.cum_user_activity") == before
 
 
-def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_path, landing, range_warehouse, daily_warehouse):
+def test_a_killed_backfill_resumes_and_equals_one_range_run(tmp_path, landing, seeded, range_warehouse):
+    """Two chunks (3 and 2 days), killed after the first: resume runs the second, on the first's partitions."""
     warehouse = warehouse_on(tmp_path, landing)
-    warehouse.dbt("seed")
+    shutil.copyfile(seeded, warehouse.duckdb_path)
     process = subprocess.Popen(
         backfill_command(
             warehouse,
@@ -160,7 +163,7 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
         if states:
             tasks = json.loads(states[0].read_text())["tasks"]
             done = {task: entry for task, entry in tasks.items() if entry.get("status") == "done"}
-            if len(done) >= 3:
+            if done:
                 break
         time.sleep(0.2)
     assert process.poll() is None, "the backfill ended before it could be killed"
@@ -169,7 +172,7 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
 
     folder, state = backfill_state(warehouse)
     done = {task: entry for task, entry in state["tasks"].items() if entry.get("status") == "done"}
-    assert len(done) >= 3 and state["phase"] == "building"
+    assert len(done) == 1 and state["phase"] == "building"
     # A half-done backfill is never visible: production still holds the seed alone.
     assert warehouse.scalar("select count(*) from information_schema.tables where table_schema in ('base', 'staging', 'marts', 'cumulative')") == 0
 
@@ -184,17 +187,25 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
     for task, entry in done.items():
         assert resumed["tasks"][task]["attempts"] == 1
         assert resumed["tasks"][task]["finished_at"] == entry["finished_at"]
-    assert all(entry["status"] == "done" for entry in resumed["tasks"].values()) and len(resumed["tasks"]) == tasks
+    assert all(entry["status"] == "done" for entry in resumed["tasks"].values()) and len(resumed["tasks"]) == tasks == 2
+    # One dbt invocation per chunk builds every model of the job for its days.
+    assert len({entry["invocation_id"] for entry in resumed["tasks"].values()}) == 2
 
     for table in PARTITIONED_MODELS:
         assert warehouse.scalar(f"select count(*) from {table}") > 0, table
         assert table_differences(warehouse.duckdb_path, range_warehouse.duckdb_path, table) == 0, table
-        assert table_differences(warehouse.duckdb_path, daily_warehouse.duckdb_path, table) == 0, table
-    # Views production lacked were created after the swap.
+    # Views production lacked were created after the swap (copied from the build), and the time spine table by dbt.
     assert warehouse.scalar("select count(*) from base.base_landing__line_accounting") > 0
+    kinds = warehouse.query(
+        "select table_name, table_type from information_schema.tables where table_name in ('base_landing__line_accounting', 'metricflow_time_spine')"
+    )
+    assert dict(kinds) == {"base_landing__line_accounting": "VIEW", "metricflow_time_spine": "BASE TABLE"}
 
-    # Every partition is in the ledger as published by the backfill, with its rows.
-    assert warehouse.query("select distinct run_id, published_by from audit.partition_ledger") == [(state["backfill_id"], "backfill")]
+    # Every partition is in the ledger as published by the backfill, under the invocation id of the chunk that
+    # built it (so it joins to that chunk's check results), with its rows.
+    assert warehouse.query("select distinct backfill_id, published_by from audit.partition_ledger") == [(state["backfill_id"], "backfill")]
+    chunk_runs = {entry["invocation_id"] for entry in resumed["tasks"].values()}
+    assert {run_id for (run_id,) in warehouse.query("select distinct run_id from audit.partition_ledger")} == chunk_runs
     assert (
         warehouse.scalar(
             "select count(*) from audit.partition_ledger as ledger where row_count <> "
@@ -209,29 +220,6 @@ def test_a_killed_backfill_resumes_and_equals_one_range_run_and_daily_runs(tmp_p
     assert warehouse.scalar("select count(*) from audit.backfill_runs") == 1
 
 
-def test_a_backfill_that_changes_production_shows_the_diff_then_swaps(tmp_path, range_warehouse):
-    warehouse = copy_of(range_warehouse, tmp_path)
-    # Upstream re-delivers 2025-01-04 with 12 more page views of listing 12.
-    extra = [crafted_landing.event(f"redelivered-{n}", f"2025-01-04T10:{n:02d}:00Z", anonymous_id=f"anon-extra-{n}") for n in range(12)]
-    write_partition(warehouse.raw_root, "events", "2025-01-04", extra, part=9)
-    untouched = partition_fingerprints(warehouse, "marts.dim_listings")
-    before = partition_fingerprints(warehouse, "base.base_events__lines")
-
-    result = backfill(warehouse, "run", "--select", "base_events__lines fct_page_views", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "3")
-    out = result.stdout
-    assert "## base_events__lines: changed partitions" in out
-    rows = before["2025-01-04"][0]
-    assert f"| 2025-01-04 | {rows:,} → {rows + 12:,} | +12 |" in out
-    assert "## fct_page_views: changed partitions" in out
-    # The report comes before the swap, which then publishes it.
-    assert out.index("changed partitions") < out.index("swapped into production")
-    after = partition_fingerprints(warehouse, "base.base_events__lines")
-    assert after["2025-01-04"][0] == rows + 12
-    assert {ds: value for ds, value in after.items() if ds != "2025-01-04"} == {ds: value for ds, value in before.items() if ds != "2025-01-04"}
-    assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'redelivered-%'") == 12
-    assert partition_fingerprints(warehouse, "marts.dim_listings") == untouched
-
-
 def test_a_backfill_whose_checks_fail_swaps_nothing(tmp_path, range_warehouse):
     warehouse = copy_of(range_warehouse, tmp_path)
     # Most lines of 2025-01-05 are garbage: the reject-rate check blocks the partition.
@@ -240,7 +228,7 @@ def test_a_backfill_whose_checks_fail_swaps_nothing(tmp_path, range_warehouse):
     before = {table: partition_fingerprints(warehouse, table) for table in tables}
     ledger = warehouse.query("select * from audit.partition_ledger order by all")
 
-    result = backfill(warehouse, "run", "--select", "base_events__lines+", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "2", check=False)
+    result = backfill(warehouse, "run", "--select", "base_events__lines+", "--start-ds", "2025-01-03", "--end-ds", END, check=False)
     assert result.returncode == 1
     assert "reject_rate_at_most_half_of_20_or_more_lines" in result.stdout
     assert "failed; production is unchanged" in result.stdout
@@ -286,7 +274,7 @@ def test_models_that_read_their_own_partitions_declare_how_many(range_warehouse)
     # A short lookback, so that in this 5-day warehouse the partition before every model's window holds rows
     # (a model that builds on its previous partition reads it only when it has rows).
     lookback = 1
-    range_warehouse.dbt("compile", "--vars", json.dumps({"ds": END, "lookback_days": lookback}))
+    range_warehouse.dbt("compile", "--vars", json.dumps({"lookback_days": lookback}), window={"ds": END})
     manifest = json.loads((range_warehouse.target_path / "manifest.json").read_text())
     reads, wrong = {}, {}
     for node in manifest["nodes"].values():
@@ -326,6 +314,10 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
     warehouse = copy_of(range_warehouse, tmp_path / "warehouse")
     project = tmp_path / "project"
     shutil.copytree(PROJECT_ROOT, project, ignore=shutil.ignore_patterns(".venv", ".git", "target", "data", "logs", "docs", "__pycache__", ".pytest_cache"))
+    # The copy starts from the project's partial parse: dbt reparses the changed model, not the whole project.
+    if PARSE_CACHE.exists():
+        (project / PARSE_CACHE.relative_to(PROJECT_ROOT)).parent.mkdir(parents=True)
+        shutil.copyfile(PARSE_CACHE, project / PARSE_CACHE.relative_to(PROJECT_ROOT))
     # The model's logic changes: a share no longer counts as an engagement.
     model = project / "models" / "marts" / "listings" / "fct_listing_engagements.sql"
     assert model.read_text().count("['like', 'unlike', 'share']") == 1
@@ -359,13 +351,13 @@ def test_a_changed_model_lists_its_partitions_as_stale_and_stale_rebuilds_exactl
     assert [line.split()[0] for line in listing.splitlines() if " stale " in line] == sorted(stale)
     assert all(line.endswith(": its definition changed") for line in listing.splitlines() if " stale " in line)
 
-    out = in_project("stayhub", "backfill", "run", "--stale", "--days-per-chunk", "5")
+    out = in_project("stayhub", "backfill", "run", "--stale")
     assert f"Stale or missing partitions: {len(stale) * len(days)} in {len(stale)} model(s)." in out
     backfill_id = warehouse.scalar("select backfill_id from audit.backfill_runs")
     ledger_after = {row[:2]: row[2:] for row in warehouse.query("select model_name, cast(ds as varchar), run_id, fingerprint from audit.partition_ledger")}
     rebuilt = {key for key, value in ledger_after.items() if value != ledger_before[key]}
     assert rebuilt == {(model, ds) for model in stale for ds in days}
-    assert {ledger_after[key][0] for key in rebuilt} == {backfill_id}
+    assert set(warehouse.query(f"select model_name, cast(ds as varchar) from audit.partition_ledger where backfill_id = '{backfill_id}'")) == rebuilt
     assert warehouse.scalar(f"select count(*) from marts.fct_listing_engagements where dim_engagement_type = 'share' and ds >= '{START}'") == 0
     assert "Nothing to rebuild." in in_project("stayhub", "ledger")
 
@@ -390,7 +382,7 @@ def copy_backfill(source: Warehouse, root: Path) -> tuple[Warehouse, Path]:
 def unswapped(tmp_path_factory, range_warehouse) -> tuple[Warehouse, subprocess.CompletedProcess]:
     """A copy of the range-built warehouse whose landing zone got 12 more page views in 2025-01-04, and a
     backfill of base_events__lines and fct_page_views over 2025-01-03 .. 2025-01-05 in two chunks, built,
-    checked and compared with --no-swap. Tests change copies of it (copy_backfill)."""
+    checked and compared with --no-swap. Tests change copies of it (copy_backfill), or only read it."""
     warehouse = copy_of(range_warehouse, tmp_path_factory.mktemp("unswapped"))
     extra = [crafted_landing.event(f"redelivered-{n}", f"2025-01-04T10:{n:02d}:00Z", anonymous_id=f"anon-extra-{n}") for n in range(12)]
     write_partition(warehouse.raw_root, "events", "2025-01-04", extra, part=9)
@@ -418,7 +410,7 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
     # Upstream delivers 7 more page views in 2025-01-05, and the daily run publishes them.
     late = [crafted_landing.event(f"late-{n}", f"2025-01-05T11:{n:02d}:00Z", anonymous_id=f"anon-late-{n}") for n in range(7)]
     write_partition(warehouse.raw_root, "events", END, late, part=8)
-    warehouse.dbt("run", "--select", "base_events__lines+", "--vars", dbt_vars(ds=END))
+    warehouse.dbt("run", "--select", "base_events__lines+", window={"ds": END})
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'late-%'") == 7
     before = production_snapshot(warehouse)
 
@@ -461,7 +453,7 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
     assert f"Backfill {backfill_id} swapped into production" in rebuilt.stdout
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'late-%'") == 7
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'redelivered-%'") == 12
-    assert warehouse.scalar(f"select run_id from audit.partition_ledger where model_name = 'fct_page_views' and ds = '{END}'") == backfill_id
+    assert warehouse.scalar(f"select backfill_id from audit.partition_ledger where model_name = 'fct_page_views' and ds = '{END}'") == backfill_id
     # What it published is current (its lineage points at what it published); what reads it outside the job is not.
     [stale] = [line for line in rebuilt.stdout.splitlines() if "are stale now:" in line]
     assert "cum_user_activity" in stale and "fct_page_views" not in stale and "base_events__lines" not in stale
@@ -473,17 +465,12 @@ def test_the_progress_bar_shows_chunks_rows_and_time(unswapped):
     warehouse, built = unswapped
     _, state = backfill_state(warehouse)
     bars = re.findall(r"^\[([#.]{30})\] (\d+)/(\d+) chunks \| ([\d,]+) rows \| (\d\d):(\d\d) elapsed \| (.+)$", built.stdout, re.M)
-    # Two levels (base_events__lines, then fct_page_views) of two chunks each.
-    assert [(int(done), int(total)) for _, done, total, *_ in bars] == [(1, 4), (2, 4), (3, 4), (4, 4)]
-    assert [bar.count("#") for bar, *_ in bars] == [7, 15, 22, 30]
+    # Two chunks, in order, each one dbt run of base_events__lines and fct_page_views.
+    assert [(int(done), int(total)) for _, done, total, *_ in bars] == [(1, 2), (2, 2)]
+    assert [bar.count("#") for bar, *_ in bars] == [15, 30]
     rows = [int(row.replace(",", "")) for _, _, _, row, *_ in bars]
     assert rows == sorted(rows) and rows[-1] == sum(task["rows"] for task in state["tasks"].values()) > 0
-    assert sorted(what for *_, what in bars) == [
-        "level 1, chunk 2025-01-03..2025-01-04",
-        "level 1, chunk 2025-01-05..2025-01-05",
-        "level 2, chunk 2025-01-03..2025-01-04",
-        "level 2, chunk 2025-01-05..2025-01-05",
-    ]
+    assert [what for *_, what in bars] == ["chunk 2025-01-03..2025-01-04", "chunk 2025-01-05..2025-01-05"]
     assert all(int(minutes) * 60 + int(seconds) < 600 for _, _, _, _, minutes, seconds, _ in bars)
 
     class Terminal(io.StringIO):
@@ -492,28 +479,59 @@ def test_the_progress_bar_shows_chunks_rows_and_time(unswapped):
 
     terminal = Terminal()
     progress = Progress(total=2, done=0, rows=0, stream=terminal)
-    progress.advance(1500, "level 1, chunk A")
-    progress.advance(500, "level 1, chunk B")
-    assert terminal.getvalue().startswith("\r\033[K[###############...............] 1/2 chunks | 1,500 rows | 00:00 elapsed | level 1, chunk A")
-    assert terminal.getvalue().endswith("\r\033[K[##############################] 2/2 chunks | 2,000 rows | 00:00 elapsed | level 1, chunk B\n")
+    progress.advance(1500, "chunk A")
+    progress.advance(500, "chunk B")
+    assert terminal.getvalue().startswith("\r\033[K[###############...............] 1/2 chunks | 1,500 rows | 00:00 elapsed | chunk A")
+    assert terminal.getvalue().endswith("\r\033[K[##############################] 2/2 chunks | 2,000 rows | 00:00 elapsed | chunk B\n")
 
 
-def test_no_swap_leaves_production_alone_and_resume_swaps(unswapped, range_warehouse, tmp_path):
+def test_no_swap_leaves_production_alone_and_resume_shows_the_diff_then_swaps(unswapped, range_warehouse, tmp_path):
     warehouse, built = unswapped
     folder, state = backfill_state(warehouse)
     assert f"Checks passed; not swapped (--no-swap). Swap with: stayhub backfill resume {state['backfill_id']}" in built.stdout
     assert state["phase"] == "compared" and "swapped into production" not in built.stdout
     assert production_snapshot(warehouse) == production_snapshot(range_warehouse)
+    # Each chunk's dbt invocation built both models: the build's ledger names one run per chunk.
+    build_runs = BackfillState.load(folder).build_db
+    with duckdb.connect(str(build_runs), read_only=True) as connection:
+        runs = connection.execute(
+            "select model_name, cast(ds as varchar), run_id from audit.partition_ledger "
+            "where ds >= '2025-01-03' and model_name in ('base_events__lines', 'fct_page_views')"
+        ).fetchall()
+    first, second = state["tasks"]["C1"]["invocation_id"], state["tasks"]["C2"]["invocation_id"]
+    # The second chunk rewrote the fact's late partitions before it, as one range run would.
+    assert sorted(runs) == [
+        ("base_events__lines", "2025-01-03", first),
+        ("base_events__lines", "2025-01-04", first),
+        ("base_events__lines", END, second),
+        ("fct_page_views", "2025-01-03", second),
+        ("fct_page_views", "2025-01-04", second),
+        ("fct_page_views", END, second),
+    ]
+    untouched = partition_fingerprints(warehouse, "marts.dim_listings")
+    before = partition_fingerprints(warehouse, "base.base_events__lines")
 
     warehouse, folder = copy_backfill(warehouse, tmp_path)
     resumed = backfill(warehouse, "resume")
-    assert f"Backfill {folder.name}: 'base_events__lines fct_page_views', ds 2025-01-03 .. {END}" in resumed.stdout
-    assert f"Resuming backfill {folder.name}: 4 of 4 chunks already done." in resumed.stdout
-    assert f"Backfill {folder.name} swapped into production" in resumed.stdout
+    out = resumed.stdout
+    assert f"Backfill {folder.name}: 'base_events__lines fct_page_views', ds 2025-01-03 .. {END}" in out
+    assert f"Resuming backfill {folder.name}: 2 of 2 chunks already done." in out
+    assert f"Backfill {folder.name} swapped into production" in out
+    # The report of what changes comes before the swap, which then publishes it.
+    assert "## base_events__lines: changed partitions" in out and "## fct_page_views: changed partitions" in out
+    rows = before["2025-01-04"][0]
+    assert f"| 2025-01-04 | {rows:,} → {rows + 12:,} | +12 |" in out
+    assert out.index("changed partitions") < out.index("swapped into production")
+    after = partition_fingerprints(warehouse, "base.base_events__lines")
+    assert after["2025-01-04"][0] == rows + 12
+    assert {ds: value for ds, value in after.items() if ds != "2025-01-04"} == {ds: value for ds, value in before.items() if ds != "2025-01-04"}
+    assert partition_fingerprints(warehouse, "marts.dim_listings") == untouched
     assert json.loads((folder / "state.json").read_text())["phase"] == "swapped"
     assert warehouse.scalar("select count(*) from marts.fct_page_views where id_event like 'redelivered-%'") == 12
     assert warehouse.query("select backfill_id, job from audit.backfill_runs") == [(folder.name, "base_events__lines fct_page_views")]
-    assert warehouse.query("select distinct run_id from audit.partition_ledger where model_name = 'fct_page_views' and ds >= '2025-01-03'") == [(folder.name,)]
+    assert warehouse.query("select distinct backfill_id from audit.partition_ledger where model_name = 'fct_page_views' and ds >= '2025-01-03'") == [
+        (folder.name,)
+    ]
     assert not (folder / "build").exists()
 
 
@@ -592,7 +610,7 @@ def listed_ranges(listing: str) -> list[tuple[str, str, str, str | None]]:
     return entries
 
 
-def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuilds_it(range_warehouse, tmp_path, monkeypatch, capsys):
+def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuilds_it(range_warehouse, seeded, tmp_path, monkeypatch, capsys):
     """Issue 11: re-deliver events into an older landing ds and re-run that ds: its facts change, and every
     later partition built on them (cum_user_activity's, day after day) must be known stale, listed with the
     reason, counted by the run, and rebuilt by --stale to what one range run over the new data gives."""
@@ -601,7 +619,7 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     views = [crafted_landing.event(f"redelivered-{n}", f"{rerun_ds}T09:{n:02d}:00Z", user_id=990001, anonymous_id="anon-redelivered") for n in range(5)]
     write_partition(warehouse.raw_root, "events", rerun_ds, views, part=9)
 
-    run = warehouse.dbt("run", "--vars", dbt_vars(ds=rerun_ds))
+    run = warehouse.dbt("run", window={"ds": rerun_ds})
     counted = re.search(r"Partition lineage: (\d+) partition\(s\) are stale now, built on partitions this run republished", run.stdout)
     assert counted, run.stdout[-3000:]
     assert "rebuild them: stayhub backfill run --stale" in run.stdout
@@ -649,8 +667,8 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
         "cum_total_bookings",
     }
 
-    out = backfill(warehouse, "run", "--stale", "--days-per-chunk", "5").stdout
-    assert "chunks in order (each partition builds on the one before): cum_listing_engagement, cum_user_activity" in out
+    out = backfill(warehouse, "run", "--stale").stdout
+    assert "each partition builds on the one before: cum_listing_engagement, cum_user_activity" in out
     assert "swapped into production" in out
     assert ledger.main(locations) == 0
     assert "Nothing to rebuild." in capsys.readouterr().out
@@ -660,7 +678,8 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
 
     # Nothing lost: the same tables as one range run over the re-delivered landing zone.
     fresh = warehouse_on(tmp_path / "fresh", warehouse.raw_root)
-    fresh.dbt("seed")
-    fresh.dbt("run", "--vars", dbt_vars(start_ds=START, end_ds=END))
+    fresh.duckdb_path.parent.mkdir(parents=True)
+    shutil.copyfile(seeded, fresh.duckdb_path)
+    fresh.dbt("run", window={"start_ds": START, "end_ds": END})
     for table in PARTITIONED_MODELS:
         assert table_differences(warehouse.duckdb_path, fresh.duckdb_path, table) == 0, table

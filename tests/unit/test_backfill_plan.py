@@ -1,10 +1,10 @@
-"""The backfill plan: chunks, levels, warm-up and the partitions each chunk contributes."""
+"""The backfill plan: chunks, their size, levels and the partitions each chunk contributes."""
 
 from __future__ import annotations
 
 import pytest
 
-from stayhub.backfill.plan import Chunk, Plan, build_plan, split_chunks
+from stayhub.backfill.plan import MAX_AUTO_CHUNK_DAYS, Chunk, Plan, auto_days_per_chunk, build_plan, describe, split_chunks
 from stayhub.backfill.publish import in_days, kept_days, published_days
 
 
@@ -47,24 +47,35 @@ def test_chunks_cover_the_range_once_in_order():
     assert split_chunks("2025-01-01", "2025-01-01", 7) == [Chunk(1, "2025-01-01", "2025-01-01")]
 
 
-def test_levels_wait_for_upstream_and_split_parallel_from_ordered():
+def test_unless_told_a_chunk_is_the_whole_range_up_to_a_month_and_longer_ranges_split_evenly():
+    assert auto_days_per_chunk("2025-01-01", "2025-01-28") == 28
+    assert auto_days_per_chunk("2025-01-01", "2025-01-01") == 1
+    assert auto_days_per_chunk("2025-01-01", "2025-01-31") == MAX_AUTO_CHUNK_DAYS == 31
+    # 32 days: two chunks of 16, not 31 and 1.
+    assert auto_days_per_chunk("2025-01-01", "2025-02-01") == 16
+    assert auto_days_per_chunk("2025-01-01", "2025-12-31") == 31
+    plan = build_plan("job", "2025-01-01", "2025-02-01", None, 2, {}, {"model.p.lines"}, MANIFEST)
+    assert [(chunk.start_ds, chunk.end_ds) for chunk in plan.chunks] == [("2025-01-01", "2025-01-16"), ("2025-01-17", "2025-02-01")]
+    assert plan_of(["lines"], days=4).days_per_chunk == 4
+
+
+def test_levels_wait_for_upstream_and_every_chunk_runs_them_all():
     plan = plan_of(["lines", "clean", "fact", "cumulative", "snapshot", "dimension"])
-    assert [(level.parallel, level.sequential) for level in plan.levels] == [
-        (["lines"], []),
-        (["fact"], ["snapshot"]),
-        (["dimension"], ["cumulative"]),
-    ]
-    assert plan.levels[0].lookback_days == 4
-    assert plan.levels[1].lookback_days == 0
-    # The view of the job is built with the models that read through it.
-    assert plan.levels[1].views == ["clean"]
+    assert [level.models for level in plan.levels] == [["lines"], ["fact", "snapshot"], ["cumulative", "dimension"]]
+    # The level that reads through the job's view names it; every chunk builds the job's views.
+    assert plan.levels[1].views == ["clean"] and plan.view_relations == {"clean": "s.clean"} and plan.final_views == []
     assert plan.downstream == ["other"]
+    text = describe(plan)
+    assert "3 chunk(s) of up to 4 days, parallelism 2" in text
+    chunks = "1: 2025-01-01..2025-01-04, 2: 2025-01-05..2025-01-08, 3: 2025-01-09..2025-01-10"
+    assert f"Chunks, in order, each one dbt run of the whole job on the build database: {chunks}" in text
+    assert "  2. fact, snapshot\n     each partition builds on the one before: snapshot\n     through views: clean" in text
 
 
 def test_a_view_outside_the_job_still_orders_the_levels():
     plan = plan_of(["lines", "fact"])
-    assert [level.parallel for level in plan.levels] == [["lines"], ["fact"]]
-    assert plan.levels[1].views == []
+    assert [level.models for level in plan.levels] == [["lines"], ["fact"]]
+    assert plan.levels[1].views == [] and plan.view_relations == {}
 
 
 def test_a_job_without_partitioned_models_is_refused():
@@ -99,6 +110,13 @@ def test_stale_mode_publishes_exactly_the_stale_partitions():
 def test_plan_survives_its_state_file():
     plan = plan_of(["lines", "clean", "fact", "cumulative"])
     assert Plan.from_json(plan.to_json()) == plan
+    # A state file of the older runner, whose levels split parallel from ordered models, still loads.
+    old = plan.to_json()
+    old["levels"] = [
+        {"index": 1, "parallel": ["lines"], "sequential": [], "views": [], "lookback_days": 4},
+        {"index": 2, "parallel": ["fact"], "sequential": ["cumulative"], "views": ["clean"], "lookback_days": 0},
+    ]
+    assert [level.models for level in Plan.from_json(old).levels] == [["lines"], ["cumulative", "fact"]]
 
 
 def test_day_predicates():
