@@ -157,14 +157,20 @@ def run_dbt(
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     target = Path(target_path).resolve() if target_path is not None else PROJECT_ROOT / "target"
     dbt = Path(sys.executable).parent / "dbt"
-    command = [str(dbt), *args, "--project-dir", str(PROJECT_ROOT), "--target-path", str(target)]
+    # Another project (a copy, as the ledger's tests make) neither starts from nor leaves this project's parse.
+    this_project = "--project-dir" not in args
+    command = [str(dbt), *args, "--target-path", str(target)]
+    if this_project:
+        command += ["--project-dir", str(PROJECT_ROOT)]
     if die_with_parent and shutil.which("setpriv"):
         command = ["setpriv", "--pdeathsig", "KILL", *command]
     if log_path is not None:
         command += ["--log-path", str(Path(log_path).resolve())]
     env = dbt_env(raw_root, duckdb_path, {**window_env(window), **(extra_env or {})})
-    env["WAREHOUSE_DUCKDB_PATH"] = duckdb_path.name
-    warm_partial_parse(target)
+    if "WAREHOUSE_DUCKDB_PATH" not in (extra_env or {}):  # e.g. ":memory:" (stayhub.ledger)
+        env["WAREHOUSE_DUCKDB_PATH"] = duckdb_path.name
+    if this_project:
+        warm_partial_parse(target)
     started = time.monotonic()
     result = subprocess.run(
         command,
@@ -174,7 +180,8 @@ def run_dbt(
         stderr=subprocess.STDOUT if not stream else None,
         text=True,
     )
-    keep_partial_parse(target)
+    if this_project:
+        keep_partial_parse(target)
     log_invocation(args, time.monotonic() - started, result.stdout)
     if check and result.returncode != 0:
         raise DbtError(args, result.returncode, result.stdout or "")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 
 
+# Before xdist's own hook, which reads the xdist_group marks to group the tests.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:

@@ -135,12 +135,12 @@ def test_swapped_partitions_keep_the_chunks_run_id_that_joins_their_checks_and_n
     assert {ds for model, ds in swapped if model == "base_events__lines"} == set(ds_range(BACKFILL_START, BACKFILL_END))
     assert warehouse.scalar("select count(*) from audit.partition_ledger where backfill_id is null and model_name = 'base_events__lines'") == 1
     assert {published_by for _, published_by, _ in swapped.values()} == {"backfill"}
-    # The run of the chunk that built each partition: level 1's first chunk built 2025-01-02 .. 03, its second 2025-01-04.
-    assert swapped[("base_events__lines", "2025-01-02")][0] == swapped[("base_events__lines", "2025-01-03")][0] == chunk_runs["L1-parallel-C1"]
-    assert swapped[("base_events__lines", "2025-01-04")][0] == chunk_runs["L1-parallel-C2"]
+    # The run of the chunk that built each partition: the first chunk built 2025-01-02 .. 03, the second 2025-01-04.
+    assert swapped[("base_events__lines", "2025-01-02")][0] == swapped[("base_events__lines", "2025-01-03")][0] == chunk_runs["C1"]
+    assert swapped[("base_events__lines", "2025-01-04")][0] == chunk_runs["C2"]
     assert {run_id for (model, _), (run_id, _, _) in swapped.items() if model == "fct_page_views"} <= {
-        chunk_runs["L2-parallel-C1"],
-        chunk_runs["L2-parallel-C2"],
+        chunk_runs["C1"],
+        chunk_runs["C2"],
     }
 
     # ... which joins each partition to the check results of that chunk, and to what that chunk's dbt invocation ran.
@@ -156,7 +156,7 @@ def test_swapped_partitions_keep_the_chunks_run_id_that_joins_their_checks_and_n
         "select distinct checks.run_id from audit.partition_check_results as checks inner join audit.partition_ledger as ledger "
         "using (run_id, model_name, ds) where ledger.model_name = 'base_events__lines' and ledger.ds = '2025-01-04'"
     )
-    assert checks == [(chunk_runs["L1-parallel-C2"],)]
+    assert checks == [(chunk_runs["C2"],)]
     assert set(warehouse.query("select distinct run_id from audit.run_history")) >= {(run_id,) for run_id in chunk_runs.values()}
     # The ledger's row counts are the rows published.
     for (model, ds), (_, _, rows) in swapped.items():
@@ -168,7 +168,7 @@ def test_swapped_partitions_keep_the_chunks_run_id_that_joins_their_checks_and_n
         "select first.run_id, first.first_published_at = runs.swapped_at from audit.partition_first_published as first, audit.backfill_runs as runs "
         "where first.model_name = 'base_events__lines' and first.ds = '2025-01-04'"
     )
-    assert first == [(chunk_runs["L1-parallel-C2"], True)]
+    assert first == [(chunk_runs["C2"], True)]
     first_published_after = dict(warehouse.query("select model_name || ' ' || cast(ds as varchar), first_published_at from audit.partition_first_published"))
     assert {key: value for key, value in first_published_after.items() if key in first_published_before} == first_published_before
 
