@@ -126,10 +126,13 @@ def keep_partial_parse(target_path: Path) -> None:
 
 def log_invocation(args: list[str], seconds: float, output: str | None) -> None:
     """With $STAYHUB_DBT_TIMINGS naming a file, one JSON line per dbt invocation: its command, seconds,
-    and whether dbt parsed the whole project (what the test suite's and benchmarks' costs come from)."""
+    and whether dbt parsed the whole project (what the test suite's and benchmarks' costs come from); unknown
+    (null) when dbt's output was not captured or --quiet hid the message that says so."""
     timings = os.environ.get("STAYHUB_DBT_TIMINGS")
     if timings:
-        record = {"args": args, "seconds": round(seconds, 2), "full_parse": None if output is None else "Unable to do partial parsing" in output}
+        quiet = bool({"--quiet", "-q"} & set(args))
+        full_parse = None if output is None or quiet else "Unable to do partial parsing" in output
+        record = {"args": args, "seconds": round(seconds, 2), "full_parse": full_parse}
         with open(timings, "a") as log:
             log.write(json.dumps(record) + "\n")
 
