@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
+from stayhub import dbt_forkserver
 from stayhub.project import PROJECT_ROOT, landing_root_default, landing_sources
 
 LANDING_SOURCES = landing_sources()
@@ -175,14 +176,19 @@ def run_dbt(
     if this_project:
         warm_partial_parse(target)
     started = time.monotonic()
-    result = subprocess.run(
-        command,
-        cwd=duckdb_path.parent,
-        env=env,
-        stdout=None if stream else subprocess.PIPE,
-        stderr=subprocess.STDOUT if not stream else None,
-        text=True,
-    )
+    # A child of the fork server when asked for (stayhub/dbt_forkserver.py), else a new process.
+    server = dbt_forkserver.shared_server() if dbt_forkserver.enabled() and not (stream or die_with_parent) else None
+    if server is not None:
+        result = server.run(command[1:], env, duckdb_path.parent)
+    else:
+        result = subprocess.run(
+            command,
+            cwd=duckdb_path.parent,
+            env=env,
+            stdout=None if stream else subprocess.PIPE,
+            stderr=subprocess.STDOUT if not stream else None,
+            text=True,
+        )
     if this_project:
         keep_partial_parse(target)
     log_invocation(args, time.monotonic() - started, result.stdout)

@@ -2,11 +2,21 @@
 one xdist_group unless it names its own, so a file's tests run in order on one worker and its module
 fixtures (the warehouses it builds) are built once. Files that share something outside their tmp folders
 name the same group, so they never run at the same time: "project_target" for the tests whose dbt runs
-write the project's own target/ folder."""
+write the project's own target/ folder.
+
+Every dbt the suite runs through run_dbt, in the test process or in a stayhub command it starts, is a child
+of a process that imported dbt once (stayhub/dbt_forkserver.py): STAYHUB_DBT_FORKSERVER=0 runs each as a
+new process instead."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+from stayhub import dbt_forkserver
+
+os.environ.setdefault(dbt_forkserver.ENV, "1")
 
 
 # Before xdist's own hook, which reads the xdist_group marks to group the tests.

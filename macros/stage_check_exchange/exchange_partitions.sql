@@ -1,14 +1,16 @@
 {#-
     Replaces partitions first_ds .. last_ds of `target` with the rows of
     `stage`, atomically: readers see the whole old or the whole new window.
+    `columns`, the stage's column names when the caller has read them already
+    (else read here).
 -#}
-{% macro exchange_partitions(target, stage, first_ds, last_ds) %}
-    {{- return(adapter.dispatch('exchange_partitions')(target, stage, first_ds, last_ds)) -}}
+{% macro exchange_partitions(target, stage, first_ds, last_ds, columns=none) %}
+    {%- set column_names = columns if columns is not none else adapter.get_columns_in_relation(stage) | map(attribute='name') | list -%}
+    {{- return(adapter.dispatch('exchange_partitions')(target, stage, first_ds, last_ds, get_quoted_csv(column_names))) -}}
 {% endmacro %}
 
 {#- Delete the window, insert the staged rows; the materialization runs both in one transaction. -#}
-{% macro default__exchange_partitions(target, stage, first_ds, last_ds) %}
-    {%- set columns = get_quoted_csv(adapter.get_columns_in_relation(stage) | map(attribute='name')) -%}
+{% macro default__exchange_partitions(target, stage, first_ds, last_ds, columns) %}
     delete from {{ target }}
     where ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }};
     {{- _pause_in_exchange_for_tests(target, first_ds, last_ds) }}
@@ -17,8 +19,7 @@
 {%- endmacro %}
 
 {#- Spark: a dynamic partition overwrite of the staged partitions is one atomic commit per table. -#}
-{% macro spark__exchange_partitions(target, stage, first_ds, last_ds) %}
-    {%- set columns = get_quoted_csv(adapter.get_columns_in_relation(stage) | map(attribute='name')) -%}
+{% macro spark__exchange_partitions(target, stage, first_ds, last_ds, columns) %}
     insert overwrite table {{ target }}
     partition (ds)
     select {{ columns }} from {{ stage }}

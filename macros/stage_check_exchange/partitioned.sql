@@ -60,9 +60,9 @@
             {{ replace_table_with_stage(target_relation, stage_relation, existing_relation) }}
         {%- endcall -%}
     {%- else -%}
-        {%- do _assert_same_columns(stage_relation, target_relation) -%}
+        {%- set columns = _assert_same_columns(stage_relation, target_relation) -%}
         {%- call statement('main') -%}
-            {{ exchange_partitions(target_relation, stage_relation, first_ds, window.end_ds) }}
+            {{ exchange_partitions(target_relation, stage_relation, first_ds, window.end_ds, columns) }}
         {%- endcall -%}
     {%- endif -%}
     {%- do assert_partitions_outside_window_kept(target_relation, first_ds, window.end_ds, outside_before) -%}
@@ -92,9 +92,10 @@
 {% endmacro %}
 
 
-{#- Partitions can only be exchanged between tables of the same columns. -#}
+{#- Partitions can only be exchanged between tables of the same columns; returns the stage's column names. -#}
 {% macro _assert_same_columns(stage_relation, target_relation) %}
-    {%- set staged = adapter.get_columns_in_relation(stage_relation) | map(attribute='name') | map('lower') | list -%}
+    {%- set stage_columns = adapter.get_columns_in_relation(stage_relation) | map(attribute='name') | list -%}
+    {%- set staged = stage_columns | map('lower') | list -%}
     {%- set published = adapter.get_columns_in_relation(target_relation) | map(attribute='name') | map('lower') | list -%}
     {%- if staged != published -%}
         {{ exceptions.raise_compiler_error(
@@ -102,4 +103,5 @@
             ~ published | join(', ') ~ "); rebuild it with --full-refresh over the whole history."
         ) }}
     {%- endif -%}
+    {{ return(stage_columns) }}
 {% endmacro %}

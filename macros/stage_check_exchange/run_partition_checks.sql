@@ -105,7 +105,10 @@
     {%- if not results -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- do ensure_audit_table() -%}
+    {#- dbt run and build create it in on-run-start (dbt_project.yml) before any model runs. -#}
+    {%- if flags.WHICH not in ('run', 'build') -%}
+        {%- do ensure_audit_table() -%}
+    {%- endif -%}
     {%- call statement('record_check_results') -%}
         insert into {{ audit_table_relation() }}
         values

@@ -1,0 +1,198 @@
+"""dbt without paying for its import at every invocation (opt in: STAYHUB_DBT_FORKSERVER=1).
+
+Importing dbt costs about 1.6 s of CPU, a third of a small command and the biggest fixed cost of the test
+suite, which runs dbt a few hundred times. With the variable set, the first run_dbt of a process starts one
+server that imports dbt once; every invocation is then a child forked from it: its own process, with the
+invocation's arguments, environment, working folder, output and exit code, running dbt's own command-line
+entry point (dbt.cli.main.cli), exactly as the `dbt` command does. The server ends when the process that
+started it does (it reads its stdin until EOF). run_dbt keeps the plain subprocess for streamed output and
+for a dbt that must die with its parent, and falls back to it when the server cannot start.
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+ENV = "STAYHUB_DBT_FORKSERVER"
+# What a dbt run imports after its command line: imported once by the server too (no connection is opened).
+_PRELOADED = [
+    "_strptime",
+    "duckdb",
+    "multiprocessing.pool",
+    "sqlparse",
+    "dbt.adapters.duckdb.impl",
+    "dbt.adapters.duckdb.plugins",
+    "dbt.compilation",
+    "dbt.task.build",
+    "dbt.task.freshness",
+    "dbt.task.list",
+    "dbt.task.run",
+    "dbt.task.run_operation",
+    "dbt.task.seed",
+    "dbt.task.test",
+]
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "").strip() not in ("", "0", "false") and hasattr(os, "fork")
+
+
+class ForkServer:
+    """The client side: starts the server and asks it for one dbt invocation at a time (or several from threads)."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="stayhub-dbt-"))
+        self.socket_path = self.folder / "socket"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stayhub.dbt_forkserver", str(self.socket_path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            self.close()
+            raise RuntimeError("the dbt fork server did not start")
+        self.owner = os.getpid()
+
+    def run(self, args: list[str], env: dict[str, str], cwd: Path | str) -> subprocess.CompletedProcess:
+        """One dbt invocation; its stdout and stderr together, as run_dbt's subprocess captures them."""
+        output = self.folder / f"{uuid.uuid4().hex}.out"
+        request = {"args": args, "env": env, "cwd": str(cwd), "output": str(output)}
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(str(self.socket_path))
+            connection.sendall(json.dumps(request).encode() + b"\n")
+            reply = connection.makefile("r").readline()
+        try:
+            text = output.read_text(errors="replace")
+            output.unlink()
+        except FileNotFoundError:
+            text = ""
+        # No reply: the child died before it could answer (killed by a signal, say).
+        returncode = int(json.loads(reply)["returncode"]) if reply.strip() else -signal.SIGKILL
+        return subprocess.CompletedProcess(["dbt", *args], returncode, text)
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_server: ForkServer | None = None
+_server_lock = threading.Lock()
+
+
+def shared_server() -> ForkServer | None:
+    """This process's server, started on first use; None when it cannot start (run_dbt then runs dbt itself)."""
+    global _server
+    with _server_lock:
+        if _server is not None and (_server.owner != os.getpid() or _server.process.poll() is not None):
+            _server = None  # a forked copy of the process, or a server that died: start another
+        if _server is None:
+            try:
+                _server = ForkServer()
+            except (OSError, RuntimeError):
+                return None
+            atexit.register(_server.close)
+        return _server
+
+
+def _serve(socket_path: str) -> None:
+    # As the `dbt` script runs: its own folder first on sys.path, not this one's.
+    sys.path[0] = str(Path(sys.executable).parent)
+    from dbt.cli.main import cli
+
+    for module in _PRELOADED:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            pass
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(64)
+    # Every child reaps itself; the server never waits.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    print("ready", flush=True)
+    while True:
+        readable, _, _ = select.select([listener, sys.stdin], [], [])
+        if sys.stdin in readable and not os.read(sys.stdin.fileno(), 4096):
+            return  # the process that started it is gone
+        if listener in readable:
+            connection, _ = listener.accept()
+            if os.fork() == 0:
+                listener.close()
+                _invoke(connection, cli)
+            connection.close()
+
+
+def _invoke(connection: socket.socket, cli) -> None:
+    """In the forked child: become the dbt command the request describes, run it, answer its exit code, exit."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    returncode = 1
+    try:
+        request = json.loads(connection.makefile("r").readline())
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        time.tzset()
+        output = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
+        stdin = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(stdin, 0)
+        os.close(stdin)
+        # What the `dbt` script sees (click names the program from them): its own path, no package.
+        sys.argv = [str(Path(sys.executable).parent / "dbt"), *request["args"]]
+        sys.modules["__main__"].__package__ = None
+        try:
+            returncode = _exit_code(cli())
+        except SystemExit as exit:
+            returncode = _exit_code(exit.code)
+        except BaseException:
+            traceback.print_exc()
+            returncode = 1
+        atexit._run_exitfuncs()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        try:
+            connection.sendall(json.dumps({"returncode": returncode}).encode() + b"\n")
+        finally:
+            os._exit(returncode & 0xFF)
+
+
+def _exit_code(code) -> int:
+    """What a process exiting by sys.exit(code) returns."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    _serve(sys.argv[1])
