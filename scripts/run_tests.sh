@@ -6,12 +6,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-scripts/bootstrap_gbstats.sh
-scripts/bootstrap_airflow.sh
-scripts/ensure_chromium.sh
+
+# Only pytest needs the tools with their own environments (gbstats, Airflow) and chromium: they install
+# while the project is linted, each into its own log, shown when it ends.
+setup_logs=$(mktemp -d)
+setup_steps=(bootstrap_gbstats bootstrap_airflow ensure_chromium)
+setup_pids=()
+for step in "${setup_steps[@]}"; do
+    scripts/$step.sh >"$setup_logs/$step.log" 2>&1 &
+    setup_pids+=("$!")
+done
 
 echo "== sqlfluff lint (models, macros, tests, analyses)"
-.venv/bin/sqlfluff lint models macros tests analyses
+.venv/bin/sqlfluff lint --processes 2 models macros tests analyses
 
 echo "== dbt parse"
 # As stayhub runs dbt (stayhub/warehouse.py run_dbt): in the warehouse's folder, the file named
@@ -28,6 +35,16 @@ echo "== ruff format --check"
 
 echo "== mypy (stayhub, dbt_plugins, tests, lint)"
 .venv/bin/mypy
+
+for index in "${!setup_steps[@]}"; do
+    step=${setup_steps[$index]}
+    if ! wait "${setup_pids[$index]}"; then
+        cat "$setup_logs/$step.log" >&2
+        echo "scripts/$step.sh failed" >&2
+        exit 1
+    fi
+    cat "$setup_logs/$step.log"
+done
 
 echo "== pytest"
 # Two workers (STAYHUB_TEST_WORKERS): a dbt run keeps about one core busy, so two test files at a time use

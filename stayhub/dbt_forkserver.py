@@ -5,13 +5,15 @@ suite, which runs dbt a few hundred times. With the variable set, the first run_
 server that imports dbt once; every invocation is then a child forked from it: its own process, with the
 invocation's arguments, environment, working folder, output and exit code, running dbt's own command-line
 entry point (dbt.cli.main.cli), exactly as the `dbt` command does. The server ends when the process that
-started it does (it reads its stdin until EOF). run_dbt keeps the plain subprocess for streamed output and
-for a dbt that must die with its parent, and falls back to it when the server cannot start.
+started it does (it reads its stdin until EOF), and takes with it the children asked to die with their
+caller (Linux's parent-death signal). run_dbt keeps the plain subprocess for streamed output and falls back
+to it when the server cannot start.
 """
 
 from __future__ import annotations
 
 import atexit
+import ctypes
 import importlib
 import json
 import os
@@ -70,10 +72,11 @@ class ForkServer:
             raise RuntimeError("the dbt fork server did not start")
         self.owner = os.getpid()
 
-    def run(self, args: list[str], env: dict[str, str], cwd: Path | str) -> subprocess.CompletedProcess:
-        """One dbt invocation; its stdout and stderr together, as run_dbt's subprocess captures them."""
+    def run(self, args: list[str], env: dict[str, str], cwd: Path | str, die_with_client: bool = False) -> subprocess.CompletedProcess:
+        """One dbt invocation; its stdout and stderr together, as run_dbt's subprocess captures them. With
+        die_with_client, dbt is killed when this process dies (the server ends, and Linux kills the child)."""
         output = self.folder / f"{uuid.uuid4().hex}.out"
-        request = {"args": args, "env": env, "cwd": str(cwd), "output": str(output)}
+        request = {"args": args, "env": env, "cwd": str(cwd), "output": str(output), "die_with_server": die_with_client}
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.connect(str(self.socket_path))
             connection.sendall(json.dumps(request).encode() + b"\n")
@@ -147,9 +150,12 @@ def _serve(socket_path: str) -> None:
 def _invoke(connection: socket.socket, cli) -> None:
     """In the forked child: become the dbt command the request describes, run it, answer its exit code, exit."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    server = os.getppid()
     returncode = 1
     try:
         request = json.loads(connection.makefile("r").readline())
+        if request.get("die_with_server"):
+            _die_with_parent(server)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -182,6 +188,15 @@ def _invoke(connection: socket.socket, cli) -> None:
             connection.sendall(json.dumps({"returncode": returncode}).encode() + b"\n")
         finally:
             os._exit(returncode & 0xFF)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux sends this process SIGKILL when its parent (the server) exits: prctl(PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(1, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:
+        os._exit(1)  # the server ended before the signal was armed
 
 
 def _exit_code(code) -> int:

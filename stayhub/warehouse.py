@@ -166,10 +166,11 @@ def run_dbt(
     command = [str(dbt), *args, "--target-path", str(target)]
     if this_project:
         command += ["--project-dir", str(PROJECT_ROOT)]
-    if die_with_parent and shutil.which("setpriv"):
-        command = ["setpriv", "--pdeathsig", "KILL", *command]
     if log_path is not None:
         command += ["--log-path", str(Path(log_path).resolve())]
+    dbt_args = command[1:]
+    if die_with_parent and shutil.which("setpriv"):
+        command = ["setpriv", "--pdeathsig", "KILL", *command]
     env = dbt_env(raw_root, duckdb_path, {**window_env(window), **(extra_env or {})})
     if "WAREHOUSE_DUCKDB_PATH" not in (extra_env or {}):  # e.g. ":memory:" (stayhub.ledger)
         env["WAREHOUSE_DUCKDB_PATH"] = duckdb_path.name
@@ -177,9 +178,9 @@ def run_dbt(
         warm_partial_parse(target)
     started = time.monotonic()
     # A child of the fork server when asked for (stayhub/dbt_forkserver.py), else a new process.
-    server = dbt_forkserver.shared_server() if dbt_forkserver.enabled() and not (stream or die_with_parent) else None
+    server = dbt_forkserver.shared_server() if dbt_forkserver.enabled() and not stream else None
     if server is not None:
-        result = server.run(command[1:], env, duckdb_path.parent)
+        result = server.run(dbt_args, env, duckdb_path.parent, die_with_client=die_with_parent)
     else:
         result = subprocess.run(
             command,

@@ -1,13 +1,19 @@
 """Fixtures that land data in a temporary landing zone and run dbt on it, one
-invocation at a time, as a user would."""
+invocation at a time, as a user would.
+
+What every test file may start from is made once per run, not once per pytest-xdist worker: the sample
+key, the seeded template, the crafted landing zone and the sample and crafted warehouses are built in a
+folder the workers share (made_once), and a worker's tests get their own copy of a warehouse file, so no
+two processes ever write one."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -54,12 +60,15 @@ class Warehouse:
         if template is None:
             self.dbt("seed")
             return
-        if not template.exists():
-            Warehouse(template.parent).dbt("seed")
+        made_once(template.parent, lambda folder: Warehouse(folder).dbt("seed"))
+        self.copy_file_from(template)
+
+    def copy_file_from(self, source: Path) -> None:
+        """This warehouse's file becomes a copy of another's (its write-ahead log included)."""
         self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(template, self.duckdb_path)
-        if Path(f"{template}.wal").exists():
-            shutil.copyfile(f"{template}.wal", f"{self.duckdb_path}.wal")
+        shutil.copyfile(source, self.duckdb_path)
+        if Path(f"{source}.wal").exists():
+            shutil.copyfile(f"{source}.wal", f"{self.duckdb_path}.wal")
 
     def build(self, *args: str, check: bool = True, **window: str) -> subprocess.CompletedProcess:
         """dbt build for a window: ds=..., or start_ds=... end_ds=..., or none (latest landed)."""
@@ -73,11 +82,30 @@ class Warehouse:
         return self.query(sql)[0][0]
 
 
+def shared_folder(tmp_path_factory, name: str) -> Path:
+    """A folder of this pytest run that every xdist worker sees under the same path."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"shared-{name}"
+
+
+def made_once(folder: Path, make: Callable[[Path], object]) -> Path:
+    """`folder`, made by make(folder) by the first process to ask (the others wait for it to finish)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f"{folder.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".made").exists():
+            make(folder)
+            (folder / ".made").touch()
+    return folder
+
+
 @pytest.fixture(scope="session", autouse=True)
 def pii_key_file(tmp_path_factory) -> Iterator[Path]:
     """The sample key every dbt run of the tests hashes emails with: $WAREHOUSE_PII_KEY_FILE, set for
-    this process and so for every dbt and runner it starts (stayhub.warehouse.dbt_env)."""
-    path = write_sample_pii_key(tmp_path_factory.mktemp("pii_key") / SAMPLE_PII_KEY_NAME)
+    this process and so for every dbt and runner it starts (stayhub.warehouse.dbt_env). One key for all
+    workers, so the warehouses they share hash as their own do."""
+    folder = made_once(shared_folder(tmp_path_factory, "pii_key"), lambda folder: write_sample_pii_key(folder / SAMPLE_PII_KEY_NAME))
+    path = folder / SAMPLE_PII_KEY_NAME
     previous = os.environ.get(PII_KEY_ENV)
     os.environ[PII_KEY_ENV] = str(path)
     yield path
@@ -89,16 +117,22 @@ def pii_key_file(tmp_path_factory) -> Iterator[Path]:
 
 @pytest.fixture(scope="session", autouse=True)
 def seeded_template(tmp_path_factory) -> Iterator[Path]:
-    """One `dbt seed` for the session, made by the first Warehouse.seed(); the others copy its file."""
-    Warehouse.seeded_template = tmp_path_factory.mktemp("seeded_template") / "warehouse.duckdb"
+    """One `dbt seed` for the run, made by the first Warehouse.seed(); the others copy its file."""
+    Warehouse.seeded_template = shared_folder(tmp_path_factory, "seeded_template") / "warehouse.duckdb"
     yield Warehouse.seeded_template
     Warehouse.seeded_template = None
 
 
-@pytest.fixture(scope="session")
-def sample_warehouse(tmp_path_factory) -> Warehouse:
-    """A generated sample with every kind of dirty data, built over all its landed days."""
-    warehouse = Warehouse(tmp_path_factory.mktemp("sample"))
+def worker_copy(tmp_path_factory, built: Warehouse, name: str) -> Warehouse:
+    """This worker's own copy of a warehouse built once for the run, on the same landing zone."""
+    warehouse = Warehouse(tmp_path_factory.mktemp(name))
+    warehouse.raw_root = built.raw_root
+    warehouse.copy_file_from(built.duckdb_path)
+    return warehouse
+
+
+def _build_sample(folder: Path) -> None:
+    warehouse = Warehouse(folder)
     generate.generate(
         warehouse.raw_root,
         start_ds="2025-01-01",
@@ -113,15 +147,19 @@ def sample_warehouse(tmp_path_factory) -> Warehouse:
     )
     warehouse.seed()
     warehouse.build(start_ds="2025-01-01", end_ds="2025-01-08")
-    return warehouse
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> Warehouse:
+    """A generated sample with every kind of dirty data, built over all its landed days."""
+    built = Warehouse(made_once(shared_folder(tmp_path_factory, "sample"), _build_sample))
+    return worker_copy(tmp_path_factory, built, "sample")
 
 
 @pytest.fixture(scope="session")
 def crafted_landing_root(tmp_path_factory) -> Path:
-    """The hand-made landing zone of crafted_landing, written once."""
-    raw_root = tmp_path_factory.mktemp("crafted_landing") / "raw"
-    crafted_landing.write(raw_root)
-    return raw_root
+    """The hand-made landing zone of crafted_landing, written once for the run (tests only read it)."""
+    return made_once(shared_folder(tmp_path_factory, "crafted_landing"), lambda folder: crafted_landing.write(folder / "raw")) / "raw"
 
 
 def seeded_warehouse(root: Path, crafted_root: Path) -> Warehouse:
@@ -167,6 +205,10 @@ def line_accounting_against_landed(warehouse: Warehouse, last_ds: str) -> tuple[
 @pytest.fixture(scope="session")
 def crafted_warehouse(tmp_path_factory, crafted_landing_root) -> Warehouse:
     """The hand-made landing zone built in one range run."""
-    warehouse = seeded_warehouse(tmp_path_factory.mktemp("crafted_range"), crafted_landing_root)
-    warehouse.build(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS)
-    return warehouse
+    folder = made_once(
+        shared_folder(tmp_path_factory, "crafted_range"),
+        lambda folder: seeded_warehouse(folder, crafted_landing_root).build(start_ds=crafted_landing.FIRST_DS, end_ds=crafted_landing.LAST_DS),
+    )
+    built = Warehouse(folder)
+    built.raw_root = crafted_landing_root
+    return worker_copy(tmp_path_factory, built, "crafted_range")

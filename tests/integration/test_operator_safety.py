@@ -99,8 +99,7 @@ FAULTS = {
 """,
     # An exchange whose delete misses its lower bound (dispatch picks duckdb__ before default__).
     "macros/injected_fault_exchange.sql": """
-{% macro duckdb__exchange_partitions(target, stage, first_ds, last_ds) %}
-    {%- set columns = get_quoted_csv(adapter.get_columns_in_relation(stage) | map(attribute='name')) -%}
+{% macro duckdb__exchange_partitions(target, stage, first_ds, last_ds, columns) %}
     delete from {{ target }} where ds <= {{ ds_literal(last_ds) }};
     insert into {{ target }} ({{ columns }}) select {{ columns }} from {{ stage }};
 {%- endmacro %}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -53,3 +56,60 @@ def test_a_new_server_starts_after_the_old_one_dies(monkeypatch):
     assert second is not None and second is not first and second.process.poll() is None
     second.close()
     monkeypatch.setattr(dbt_forkserver, "_server", None)
+
+
+CLIENT = """
+import sys
+from stayhub.dbt_forkserver import ForkServer
+project, profiles = sys.argv[1], sys.argv[2]
+env = {"DBT_PROFILES_DIR": profiles, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PATH": "/usr/bin:/bin", "PID_DIR": profiles}
+result = ForkServer().run(["run", "--project-dir", project], env, project, die_with_client=sys.argv[3] == "die")
+print(result.stdout)
+"""
+
+SLEEPING_MODEL = """
+import os, time
+def model(dbt, session):
+    with open(os.path.join(os.environ["PID_DIR"], "pid"), "w") as f:
+        f.write(str(os.getpid()))
+    time.sleep(120)
+    return session.sql("select 1 as x")
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("mode", ["die", "orphan"])
+def test_a_child_asked_to_die_with_its_caller_is_killed_with_it(tmp_path, mode):
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: sleeper\nversion: '1.0'\nprofile: sleeper\n")
+    (project / "models" / "sleeper.py").write_text(SLEEPING_MODEL)
+    (tmp_path / "profiles.yml").write_text(f"sleeper: {{target: t, outputs: {{t: {{type: duckdb, path: '{tmp_path}/w.duckdb'}}}}}}\n")
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(project), str(tmp_path), mode], stdout=subprocess.PIPE, text=True)
+    pid_file = tmp_path / "pid"
+    for _ in range(600):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        assert client.poll() is None, client.communicate()[0]
+        time.sleep(0.1)
+    pid = int(pid_file.read_text())
+    assert _alive(pid)
+    client.kill()
+    client.wait()
+    for _ in range(30):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    try:
+        # Killed with its caller; without the flag it outlives it, as a dbt started by subprocess would.
+        assert _alive(pid) == (mode == "orphan")
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
