@@ -16,7 +16,14 @@
     downstream of it. Run vars (the ds window) do not enter it.
 -#}
 {% macro model_fingerprint(node_unique_id) %}
-    {{ return(_model_fingerprint(node_unique_id, {'nodes': {}})) }}
+    {#-
+        One memo per invocation, kept in `graph`, the one object every node's
+        context shares: the graph cannot change during a run, and a model's
+        fingerprint walks all its ancestors, so each is computed once per run,
+        not once per model downstream of it.
+    -#}
+    {%- set memo = graph.setdefault('stayhub_fingerprint_memo', {'nodes': {}}) if graph is mapping else {'nodes': {}} -%}
+    {{ return(_model_fingerprint(node_unique_id, memo)) }}
 {% endmacro %}
 
 

@@ -73,7 +73,7 @@
     {%- do adapter.drop_relation(stage_relation) -%}
 
     {{ run_hooks(post_hooks, inside_transaction=False) }}
-    {%- do persist_docs(target_relation, model) -%}
+    {%- do persist_docs_if_changed(target_relation, model) -%}
     {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
