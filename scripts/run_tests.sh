@@ -5,10 +5,9 @@
 # dbt build as a user would).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
 
 # Only pytest needs the tools with their own environments (gbstats, Airflow) and chromium: they install
-# while the project is linted, each into its own log, shown when it ends.
+# while the project's environment installs and the project is linted, each into its own log, shown when it ends.
 setup_logs=$(mktemp -d)
 setup_steps=(bootstrap_gbstats bootstrap_airflow ensure_chromium)
 setup_pids=()
@@ -16,6 +15,7 @@ for step in "${setup_steps[@]}"; do
     scripts/$step.sh >"$setup_logs/$step.log" 2>&1 &
     setup_pids+=("$!")
 done
+scripts/bootstrap.sh
 
 echo "== sqlfluff lint (models, macros, tests, analyses)"
 .venv/bin/sqlfluff lint --processes 2 models macros tests analyses

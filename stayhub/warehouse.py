@@ -111,6 +111,22 @@ def warm_partial_parse(target_path: Path) -> None:
         shutil.copyfile(PARSE_CACHE, parse_file)
 
 
+def swap_parse_slots(target_path: Path) -> None:
+    """Exchanges the target folder's partial-parse file with the one a --vars invocation left (kept beside it).
+
+    dbt hashes --vars into the file, so a run with --vars and the next one without each parse the whole project
+    when they share it; run_dbt swaps before and after such a run, and each finds the file its own vars left."""
+    parse_file = target_path / "partial_parse.msgpack"
+    aside = target_path / "partial_parse.vars.msgpack"
+    swapping = target_path / "partial_parse.swapping.msgpack"
+    if parse_file.exists():
+        os.replace(parse_file, swapping)
+    if aside.exists():
+        os.replace(aside, parse_file)
+    if swapping.exists():
+        os.replace(swapping, aside)
+
+
 def keep_partial_parse(target_path: Path) -> None:
     """After a run, its partial-parse file becomes the one new target folders start from."""
     parse_file = target_path / "partial_parse.msgpack"
@@ -176,6 +192,10 @@ def run_dbt(
         env["WAREHOUSE_DUCKDB_PATH"] = duckdb_path.name
     if this_project:
         warm_partial_parse(target)
+    # A run with --vars parses from, and leaves, its own partial-parse file (swap_parse_slots).
+    vars_slot = this_project and "--vars" in args
+    if vars_slot:
+        swap_parse_slots(target)
     started = time.monotonic()
     # A child of the fork server when asked for (stayhub/dbt_forkserver.py), else a new process.
     server = dbt_forkserver.shared_server() if dbt_forkserver.enabled() and not stream else None
@@ -190,6 +210,8 @@ def run_dbt(
             stderr=subprocess.STDOUT if not stream else None,
             text=True,
         )
+    if vars_slot:
+        swap_parse_slots(target)
     if this_project:
         keep_partial_parse(target)
     log_invocation(args, time.monotonic() - started, result.stdout)
