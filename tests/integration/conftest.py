@@ -89,11 +89,14 @@ def shared_folder(tmp_path_factory, name: str) -> Path:
 
 
 def made_once(folder: Path, make: Callable[[Path], object]) -> Path:
-    """`folder`, made by make(folder) by the first process to ask (the others wait for it to finish)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """`folder`, made by make(folder) by the first process to ask (the others wait for it to finish); one whose
+    make failed part way is emptied and made again by the next."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
     with open(folder.parent / f"{folder.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (folder / ".made").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
             make(folder)
             (folder / ".made").touch()
     return folder
