@@ -127,10 +127,14 @@ def seeded_template(tmp_path_factory) -> Iterator[Path]:
 
 
 def worker_copy(tmp_path_factory, built: Warehouse, name: str) -> Warehouse:
-    """This worker's own copy of a warehouse built once for the run, on the same landing zone."""
+    """This worker's own copy of a warehouse built once for the run, on the same landing zone, with the
+    target folder (manifest, run results) and logs its build left, as if this worker had built it."""
     warehouse = Warehouse(tmp_path_factory.mktemp(name))
     warehouse.raw_root = built.raw_root
     warehouse.copy_file_from(built.duckdb_path)
+    for source, copy in ((built.target_path, warehouse.target_path), (built.log_path, warehouse.log_path)):
+        if source.exists():
+            shutil.copytree(source, copy)
     return warehouse
 
 
