@@ -95,7 +95,7 @@ def seeded(tmp_path_factory, landing) -> Path:
 def range_warehouse(tmp_path_factory, landing, seeded) -> Warehouse:
     """Production for most tests, which change copies of it (copy_of): one range run over the landed days."""
     warehouse = warehouse_on(tmp_path_factory.mktemp("backfill_range"), landing)
-    shutil.copyfile(seeded, warehouse.duckdb_path)
+    warehouse.copy_file_from(seeded)
     warehouse.dbt("run", window={"start_ds": START, "end_ds": END})
     return warehouse
 
@@ -104,7 +104,7 @@ def copy_of(warehouse: Warehouse, root: Path) -> Warehouse:
     """Production and landing zone of `warehouse`, copied, to change freely."""
     copy = warehouse_on(root, root / "raw")
     shutil.copytree(warehouse.raw_root, copy.raw_root)
-    shutil.copyfile(warehouse.duckdb_path, copy.duckdb_path)
+    copy.copy_file_from(warehouse.duckdb_path)
     return copy
 
 
@@ -132,7 +132,7 @@ def test_dry_run_explains_the_plan_and_builds_nothing(range_warehouse, tmp_path)
 def test_a_killed_backfill_resumes_and_equals_one_range_run(tmp_path, landing, seeded, range_warehouse):
     """Two chunks (3 and 2 days), killed after the first: resume runs the second, on the first's partitions."""
     warehouse = warehouse_on(tmp_path, landing)
-    shutil.copyfile(seeded, warehouse.duckdb_path)
+    warehouse.copy_file_from(seeded)
     process = subprocess.Popen(
         backfill_command(
             warehouse,
@@ -679,7 +679,7 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     # Nothing lost: the same tables as one range run over the re-delivered landing zone.
     fresh = warehouse_on(tmp_path / "fresh", warehouse.raw_root)
     fresh.duckdb_path.parent.mkdir(parents=True)
-    shutil.copyfile(seeded, fresh.duckdb_path)
+    fresh.copy_file_from(seeded)
     fresh.dbt("run", window={"start_ds": START, "end_ds": END})
     for table in PARTITIONED_MODELS:
         assert table_differences(warehouse.duckdb_path, fresh.duckdb_path, table) == 0, table

@@ -80,7 +80,7 @@ def test_a_swap_refuses_when_production_moved_and_leaves_it_unchanged(built, tmp
     warehouse, state = built
     moved = Warehouse(tmp_path)
     moved.raw_root = warehouse.raw_root
-    shutil.copyfile(warehouse.duckdb_path, moved.duckdb_path)
+    moved.copy_file_from(warehouse.duckdb_path)
     # A daily run republishes base_events__lines 2025-01-03 after the build copied production.
     moved.dbt("run", "--select", "base_events__lines", window={"ds": PRODUCTION_END})
     before = snapshot(moved)
@@ -101,7 +101,7 @@ def test_a_partition_built_on_an_input_republished_meanwhile_is_stale_after_the_
     warehouse, state = built
     copy = Warehouse(tmp_path)
     shutil.copytree(warehouse.raw_root, copy.raw_root)
-    shutil.copyfile(warehouse.duckdb_path, copy.duckdb_path)
+    copy.copy_file_from(warehouse.duckdb_path)
     late = [crafted_landing.event(f"late-{n}", f"{FIRST_DS}T10:{n:02d}:00Z", anonymous_id=f"anon-late-{n}") for n in range(3)]
     write_partition(copy.raw_root, "events", FIRST_DS, late, part=9)
     copy.dbt("run", "--select", "base_events__lines", window={"ds": FIRST_DS})

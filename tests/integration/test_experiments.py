@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 from collections import defaultdict
 
 import duckdb
@@ -304,7 +303,7 @@ def test_daily_runs_equal_one_range_run(experiment_warehouse, tmp_path):
     """The experiment models rebuilt from nothing by a range run and then one run per day equal the range build."""
     daily = Warehouse(tmp_path)
     daily.raw_root = experiment_warehouse.raw_root
-    shutil.copy(experiment_warehouse.duckdb_path, daily.duckdb_path)
+    daily.copy_file_from(experiment_warehouse.duckdb_path)
     with duckdb.connect(str(daily.duckdb_path)) as connection:
         for table in EXPERIMENT_TABLES:
             connection.execute(f"drop table experiments.{table}")

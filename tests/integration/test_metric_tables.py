@@ -158,7 +158,7 @@ def analyst_project(tmp_path_factory, sample_warehouse) -> tuple[Path, Warehouse
     shutil.copytree(PROJECT_ROOT, project, ignore=shutil.ignore_patterns(".venv", ".git", "target", "data", "logs", "docs", "__pycache__", ".pytest_cache"))
     warehouse = Warehouse(root)
     warehouse.raw_root = sample_warehouse.raw_root
-    shutil.copy(sample_warehouse.duckdb_path, warehouse.duckdb_path)
+    warehouse.copy_file_from(sample_warehouse.duckdb_path)
     return project, warehouse
 
 

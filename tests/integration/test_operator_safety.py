@@ -127,7 +127,7 @@ def faulty(warehouse, tmp_path_factory):
     root = tmp_path_factory.mktemp("faulty")
     copy = Warehouse(root)
     copy.raw_root = warehouse.raw_root
-    shutil.copy(warehouse.duckdb_path, copy.duckdb_path)
+    copy.copy_file_from(warehouse.duckdb_path)
     return copy, faulty_project(root)
 
 

@@ -164,7 +164,7 @@ def rerun(tmp_path_factory, crafted_warehouse):
     """A copy of the range-built warehouse, before and after `dbt run` of one ds, and that run's invocation id."""
     warehouse = Warehouse(tmp_path_factory.mktemp("ledger_rerun"))
     warehouse.raw_root = crafted_warehouse.raw_root
-    shutil.copyfile(crafted_warehouse.duckdb_path, warehouse.duckdb_path)
+    warehouse.copy_file_from(crafted_warehouse.duckdb_path)
     before = ledger_rows(warehouse)
     warehouse.dbt("run", "--vars", dbt_vars(ds=RERUN_DS))
     invocation_id = json.loads((warehouse.target_path / "run_results.json").read_text())["metadata"]["invocation_id"]
