@@ -43,11 +43,10 @@
             {%- else %}
             coalesce(cast(history.{{ cut.column }} as {{ dbt.type_string() }}), '(unknown)') as cut_value
         from assignments
-        left join {{ cut.relation }} as history
-            on
-                assignments.id_user = history.{{ cut.key }}
-                and assignments.first_exposure_ds >= history.{{ cut.valid_from }}
-                and (assignments.first_exposure_ds < history.{{ cut.valid_to }} or history.{{ cut.valid_to }} is null)
+        {{- history_as_of_join(
+            cut.relation, 'history', {cut.column: cut.column}, cut.key,
+            foreign_key='assignments.id_user', as_of='assignments.first_exposure_ds', valid_from=cut.valid_from, valid_to=cut.valid_to,
+        ) }}
             {%- endif %}
         where assignments.experiment_key = {{ dbt.string_literal(experiment.experiment_key) }}
         {%- endfor %}

@@ -55,24 +55,22 @@
             rows_.*
         from {{ source.name }}__rows as rows_
         {%- for join in source.joins %}
+        {%- if join.valid_from %}
+        {{ history_as_of_join(
+            join.relation, join.entity ~ '__joined', join.columns, join.key,
+            foreign_key='rows_.' ~ join.foreign_key, as_of='rows_.ds', valid_from=join.valid_from, valid_to=join.valid_to,
+        ) }}
+        {%- else %}
         left join (
             select
                 {%- for alias, expression in join.columns.items() %}
                 {{ expression }} as {{ alias }},
                 {%- endfor %}
-                {%- if join.valid_from %}
-                {{ join.valid_from }} as valid_from,
-                {{ join.valid_to }} as valid_to,
-                {%- endif %}
                 {{ join.key }} as entity_key
             from {{ join.relation }}
         ) as {{ join.entity }}__joined
-            on
-                rows_.{{ join.foreign_key }} = {{ join.entity }}__joined.entity_key
-                {%- if join.valid_from %}
-                and rows_.ds >= {{ join.entity }}__joined.valid_from
-                and (rows_.ds < {{ join.entity }}__joined.valid_to or {{ join.entity }}__joined.valid_to is null)
-                {%- endif %}
+            on rows_.{{ join.foreign_key }} = {{ join.entity }}__joined.entity_key
+        {%- endif %}
         {%- endfor %}
     ),
 
