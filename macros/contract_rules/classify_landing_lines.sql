@@ -51,29 +51,9 @@
             line_occurrence
         from numbered
         where reject_reason is null
-        {%- if is_incremental() and (unbounded or lookback > 0) %}
-
-        union all
-
-        select
-            dedup_key,
-            ds,
-            source_file,
-            raw_line,
-            line_occurrence
-        from {{ this }}
-        where
-            line_status in ('accepted', 'duplicate')
-            {%- if unbounded %}
-            and ds < {{ ds_literal(window.start_ds) }}
-            {%- else %}
-            and ds between {{ ds_literal(ds_shift(window.start_ds, -lookback)) }}
-            and {{ ds_literal(ds_shift(window.start_ds, -1)) }}
-            {%- endif %}
-        {%- endif %}
     ),
 
-    {#- Most keys are delivered once: only the others need ordering. #}
+    {#- Most keys are delivered once in the window: only the others need ordering. #}
     repeated_keys as (
         select dedup_key
         from deliveries
@@ -81,7 +61,7 @@
         having count(*) > 1
     ),
 
-    previous_deliveries as (
+    window_deliveries as (
         select
             *,
             lag(ds) over (
@@ -90,25 +70,70 @@
             ) as previous_delivery_ds
         from deliveries
         where dedup_key is null or dedup_key in (select repeated_keys.dedup_key from repeated_keys)
-    )
+    ),
+    {%- set reads_published = is_incremental() and (unbounded or lookback > 0) %}
+    {%- if reads_published %}
+
+    {#- Keys compared null-safely: a null key is one key, as in the ordering above. #}
+    window_keys as (
+        select distinct
+            dedup_key is null as is_null_key,
+            coalesce(dedup_key, '') as key_text
+        from deliveries
+    ),
+
+    {#-
+        A key's latest delivery in the published partitions before the window.
+        Every one of them precedes the window's, so it is the delivery before
+        the key's first in the window; only the keys column of the history is read.
+    #}
+    published_deliveries as (
+        select
+            window_keys.is_null_key,
+            window_keys.key_text,
+            max(published.ds) as last_delivery_ds
+        from {{ this }} as published
+        inner join window_keys
+            on
+                (published.dedup_key is null) = window_keys.is_null_key
+                and coalesce(published.dedup_key, '') = window_keys.key_text
+        where
+            published.line_status in ('accepted', 'duplicate')
+            {%- if unbounded %}
+            and published.ds < {{ ds_literal(window.start_ds) }}
+            {%- else %}
+            and published.ds between {{ ds_literal(ds_shift(window.start_ds, -lookback)) }}
+            and {{ ds_literal(ds_shift(window.start_ds, -1)) }}
+            {%- endif %}
+        group by window_keys.is_null_key, window_keys.key_text
+    ),
+    {%- endif %}
+
+    {%- set previous_delivery_ds = 'coalesce(window_deliveries.previous_delivery_ds, published_deliveries.last_delivery_ds)'
+        if reads_published else 'window_deliveries.previous_delivery_ds' %}
 
     select
         numbered.*,
         case
             when numbered.reject_reason is not null then 'rejected'
             {%- if unbounded %}
-            when previous_deliveries.previous_delivery_ds is not null then 'duplicate'
+            when {{ previous_delivery_ds }} is not null then 'duplicate'
             {%- else %}
-            when previous_deliveries.previous_delivery_ds
-                >= cast({{ dbt.dateadd('day', -lookback, 'numbered.ds') }} as date) then 'duplicate'
+            when {{ previous_delivery_ds }} >= cast({{ dbt.dateadd('day', -lookback, 'numbered.ds') }} as date) then 'duplicate'
             {%- endif %}
             else 'accepted'
         end as line_status
     from numbered
-    left join previous_deliveries
+    left join window_deliveries
         on
-            numbered.ds = previous_deliveries.ds
-            and numbered.source_file = previous_deliveries.source_file
-            and numbered.raw_line = previous_deliveries.raw_line
-            and numbered.line_occurrence = previous_deliveries.line_occurrence
+            numbered.ds = window_deliveries.ds
+            and numbered.source_file = window_deliveries.source_file
+            and numbered.raw_line = window_deliveries.raw_line
+            and numbered.line_occurrence = window_deliveries.line_occurrence
+    {%- if reads_published %}
+    left join published_deliveries
+        on
+            (numbered.dedup_key is null) = published_deliveries.is_null_key
+            and coalesce(numbered.dedup_key, '') = published_deliveries.key_text
+    {%- endif %}
 {%- endmacro %}
