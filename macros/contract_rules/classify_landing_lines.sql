@@ -70,9 +70,9 @@
             ) as previous_delivery_ds
         from deliveries
         where dedup_key is null or dedup_key in (select repeated_keys.dedup_key from repeated_keys)
-    ),
+    )
     {%- set reads_published = is_incremental() and (unbounded or lookback > 0) %}
-    {%- if reads_published %}
+    {%- if reads_published %},
 
     {#- Keys compared null-safely: a null key is one key, as in the ordering above. #}
     window_keys as (
@@ -106,7 +106,7 @@
             and {{ ds_literal(ds_shift(window.start_ds, -1)) }}
             {%- endif %}
         group by window_keys.is_null_key, window_keys.key_text
-    ),
+    )
     {%- endif %}
 
     {%- set previous_delivery_ds = 'coalesce(window_deliveries.previous_delivery_ds, published_deliveries.last_delivery_ds)'

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from stayhub.generate import count_lines
 
 
@@ -58,3 +62,18 @@ def test_the_empty_partition_is_built_and_the_in_progress_one_is_not_read(sample
     assert sample_warehouse.scalar("select count(*) from base.base_assignments__lines where ds = '2025-01-05'") == 0
     assert sample_warehouse.scalar("select count(*) from base.base_events__lines where ds = '2025-01-09'") == 0
     assert sample_warehouse.scalar("select count(*) from base.base_events__lines where ds = '2025-01-08'") > 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "window"),
+    [([], {"ds": "2025-01-08"}), (["--full-refresh"], {"start_ds": "2025-01-01", "end_ds": "2025-01-08"})],
+    ids=["daily", "full_refresh"],
+)
+def test_no_compiled_model_ends_its_ctes_with_a_comma(sample_warehouse, flags, window):
+    """DuckDB accepts `with a as (...), select ...`; Spark and Trino do not. Checked on a daily run's SQL (the
+    incremental branches, which read the published partitions) and on a full refresh's of every day."""
+    sample_warehouse.dbt("compile", *flags, window=window)
+    compiled = sorted((sample_warehouse.target_path / "compiled").rglob("*.sql"))
+    assert len(compiled) > 40
+    trailing = [path.name for path in compiled if re.search(r"\)\s*,\s*select\b", path.read_text(), re.IGNORECASE)]
+    assert trailing == []
