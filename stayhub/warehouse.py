@@ -197,21 +197,24 @@ def run_dbt(
     if vars_slot:
         swap_parse_slots(target)
     started = time.monotonic()
-    # A child of the fork server when asked for (stayhub/dbt_forkserver.py), else a new process.
-    server = dbt_forkserver.shared_server() if dbt_forkserver.enabled() and not stream else None
-    if server is not None:
-        result = server.run(dbt_args, env, duckdb_path.parent, die_with_client=die_with_parent)
-    else:
-        result = subprocess.run(
-            command,
-            cwd=duckdb_path.parent,
-            env=env,
-            stdout=None if stream else subprocess.PIPE,
-            stderr=subprocess.STDOUT if not stream else None,
-            text=True,
-        )
-    if vars_slot:
-        swap_parse_slots(target)
+    try:
+        # A child of the fork server when asked for (stayhub/dbt_forkserver.py), else a new process.
+        server = dbt_forkserver.shared_server() if dbt_forkserver.enabled() and not stream else None
+        if server is not None:
+            result = server.run(dbt_args, env, duckdb_path.parent, die_with_client=die_with_parent)
+        else:
+            result = subprocess.run(
+                command,
+                cwd=duckdb_path.parent,
+                env=env,
+                stdout=None if stream else subprocess.PIPE,
+                stderr=subprocess.STDOUT if not stream else None,
+                text=True,
+            )
+    finally:
+        # Also when the run is interrupted: the next run without --vars finds its own file.
+        if vars_slot:
+            swap_parse_slots(target)
     if this_project:
         keep_partial_parse(target)
     log_invocation(args, time.monotonic() - started, result.stdout)

@@ -678,7 +678,6 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
 
     # Nothing lost: the same tables as one range run over the re-delivered landing zone.
     fresh = warehouse_on(tmp_path / "fresh", warehouse.raw_root)
-    fresh.duckdb_path.parent.mkdir(parents=True)
     fresh.copy_file_from(seeded)
     fresh.dbt("run", window={"start_ds": START, "end_ds": END})
     for table in PARTITIONED_MODELS:
