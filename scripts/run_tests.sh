@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Only pytest needs the tools with their own environments (gbstats, Airflow) and chromium: they install
+# Only pytest needs the tools with their own environments (gbstats, Airflow, Spark) and chromium: they install
 # while the project's environment installs and the project is linted, each into its own log, shown when it ends.
 setup_logs=$(mktemp -d)
-setup_steps=(bootstrap_gbstats bootstrap_airflow ensure_chromium)
+setup_steps=(bootstrap_gbstats bootstrap_airflow bootstrap_spark ensure_chromium)
 setup_pids=()
 for step in "${setup_steps[@]}"; do
     scripts/$step.sh >"$setup_logs/$step.log" 2>&1 &

@@ -33,10 +33,12 @@ import yaml
 
 from stayhub import generate
 from stayhub.cumulative_full_scan import user_activity_full_scan_sql
+from stayhub.engine_parity import compare_builds, partitioned_tables, spark_table_folder
 from stayhub.metrics.definitions import load_definitions
 from stayhub.metrics.metricflow import mf_query
 from stayhub.page_views_floor import PAGE_VIEW_COLUMNS, landing_files, page_views_floor_sql
 from stayhub.project import lookback_days_default
+from stayhub.spark import run_dbt_on_spark
 from stayhub.warehouse import PII_KEY_ENV, PROJECT_ROOT, SAMPLE_PII_KEY_NAME, dbt_vars, landed_range, run_dbt, write_sample_pii_key
 
 
@@ -978,6 +980,65 @@ def register_history_scale_scenarios(events_per_day: int) -> None:
 register_scale_scenarios()
 
 
+# --- Spark: the same 7-day range run on DuckDB and on a local Spark session (group "spark") -----
+
+ENGINES_SAMPLE: dict[str, int] = {"days": 7, "users": 5000, "listings": 600, "events_per_day": 3000}
+
+
+def engines_raw_root(workdir: Path) -> Path:
+    return workdir / "engines" / "raw"
+
+
+def setup_engines(workdir: Path) -> None:
+    """The 7-day sample, and each engine's warehouse emptied and seeded (seeding is not timed)."""
+    if not (engines_raw_root(workdir) / "events").exists():
+        generate.generate(engines_raw_root(workdir), start_ds=HISTORY_START, in_progress_days=0, overwrite=True, **ENGINES_SAMPLE)
+    shutil.rmtree(workdir / "engines" / "duckdb", ignore_errors=True)
+    shutil.rmtree(workdir / "engines" / "spark", ignore_errors=True)
+    run_dbt(["seed"], engines_raw_root(workdir), workdir / "engines" / "duckdb" / "warehouse.duckdb", target_path=workdir / "engines" / "duckdb" / "target")
+    run_dbt_on_spark(["seed"], engines_raw_root(workdir), workdir / "engines" / "spark")
+
+
+def engines_window() -> dict[str, str | None]:
+    return {"start_ds": HISTORY_START, "end_ds": history_day(ENGINES_SAMPLE["days"])}
+
+
+def run_engines_duckdb(workdir: Path) -> int:
+    duckdb_path = workdir / "engines" / "duckdb" / "warehouse.duckdb"
+    run_dbt(["run"], engines_raw_root(workdir), duckdb_path, target_path=workdir / "engines" / "duckdb" / "target", window=engines_window())
+    return partition_rows(duckdb_path, HISTORY_START, history_day(ENGINES_SAMPLE["days"]), schemas=("marts",))
+
+
+def run_engines_spark(workdir: Path) -> int:
+    spark_dir = workdir / "engines" / "spark"
+    run_dbt_on_spark(["run"], engines_raw_root(workdir), spark_dir, window=engines_window())
+    window = engines_window()
+    with duckdb.connect() as connection:
+        return connection.execute(
+            f"select count(*) from read_parquet('{spark_table_folder(spark_dir, 'marts', '*')}/ds=*/*.parquet', hive_partitioning = true)"
+            " where ds between ? and ?",
+            [window["start_ds"], window["end_ds"]],
+        ).fetchall()[0][0]
+
+
+def check_engines_equal(workdir: Path) -> str:
+    tables = partitioned_tables(workdir / "engines" / "duckdb" / "target" / "manifest.json")
+    sums, differences = compare_builds(workdir / "engines" / "duckdb" / "warehouse.duckdb", workdir / "engines" / "spark", tables)
+    if differences:
+        raise SystemExit("the Spark build differs from DuckDB's: " + "; ".join(str(difference) for difference in differences[:10]))
+    partitions = sum(len(per_ds) for per_ds in sums.values())
+    return f"engines_range_7_spark: its {len(sums)} partitioned tables equal DuckDB's, {partitions} partitions by count and checksum"
+
+
+SCENARIOS["engines_range_7_duckdb"] = Scenario(
+    "one range run (dbt run) of every model over 7 days, 3k events/day, on DuckDB", run_engines_duckdb, setup_engines, group="spark"
+)
+SCENARIOS["engines_range_7_spark"] = Scenario(
+    "the same range run on Spark (local session, python -m stayhub.spark)", run_engines_spark, setup_engines, group="spark", check=check_engines_equal
+)
+RATIOS.append(("engines_range_7_spark", "engines_range_7_duckdb"))
+
+
 def run_in_child(phase: str, name: str, workdir: Path) -> dict:
     """Runs one phase of a scenario in a child process; returns its wall time, peak memory and rows."""
     result_file = workdir / f".{name}.{phase}.json"
@@ -1024,7 +1085,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenarios", nargs="*", help="scenario names (default: every scenario of --group)")
     parser.add_argument("--list", action="store_true", help="list the scenarios and their groups, and exit")
     parser.add_argument(
-        "--group", choices=("quick", "scale"), default="quick", help="the scenarios run when none is named (default quick; scale takes hours at full size)"
+        "--group",
+        choices=("quick", "scale", "spark"),
+        default="quick",
+        help="the scenarios run when none is named (default quick; scale takes hours at full size; spark needs .venv-spark)",
     )
     parser.add_argument(
         "--scale-events-per-day",

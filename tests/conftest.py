@@ -19,9 +19,14 @@ from stayhub import dbt_forkserver
 os.environ.setdefault(dbt_forkserver.ENV, "1")
 
 
+# The longest file goes to a worker first, so the other worker's files fill the time beside it.
+RUN_FIRST = ("tests/integration/test_spark.py",)
+
+
 # Before xdist's own hook, which reads the xdist_group marks to group the tests.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in RUN_FIRST)
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

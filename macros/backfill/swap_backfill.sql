@@ -47,7 +47,7 @@
     {%- set built_ledger = partition_ledger_relation().incorporate(path={'database': build}) -%}
     {%- set runs = _swap_backfill_run_list(run_ids) -%}
     {%- set backfill_literal = "'" ~ backfill_id | replace("'", "''") ~ "'" -%}
-    {%- set backfill_runs = api.Relation.create(database=target.database, schema='audit', identifier='backfill_runs', type='table') -%}
+    {%- set backfill_runs = api.Relation.create(database=target.get('database'), schema='audit', identifier='backfill_runs', type='table') -%}
 
     {%- call statement('swap_backfill_runs') -%}
         create table if not exists {{ backfill_runs }} (
@@ -90,7 +90,7 @@
     {%- set created = [] -%}
     {%- for segment in run_query(_swap_backfill_segments_sql(swap, built_ledger, runs)).rows -%}
         {%- set schema_name, table_name = segment['relation'].split('.') -%}
-        {%- set production = api.Relation.create(database=target.database, schema=schema_name, identifier=table_name, type='table') -%}
+        {%- set production = api.Relation.create(database=target.get('database'), schema=schema_name, identifier=table_name, type='table') -%}
         {%- set built = api.Relation.create(database=build, schema=schema_name, identifier=table_name, type='table') -%}
         {%- set stage = _swap_backfill_stage(built, segment['first_ds'], segment['last_ds']) -%}
         {%- if segment['relation'] not in created and load_relation(production) is none -%}

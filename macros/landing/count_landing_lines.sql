@@ -43,3 +43,8 @@
         ) as partitions (ds, folder)
     ) as counts
 {%- endmacro %}
+
+{#- Spark: the same counter, registered in the session by `python -m stayhub.spark`. -#}
+{% macro spark__count_landing_lines(source_name) %}
+    {{- return(duckdb__count_landing_lines(source_name)) -}}
+{% endmacro %}

@@ -19,3 +19,7 @@
 {% macro duckdb__landing_loaded_at_query(source_name) %}
     select landing_latest_success_at('{{ landing_root() }}/{{ source_name }}') as loaded_at
 {%- endmacro %}
+
+{% macro spark__landing_loaded_at_query(source_name) %}
+    {{- return(duckdb__landing_loaded_at_query(source_name)) -}}
+{% endmacro %}

@@ -23,3 +23,13 @@
     {%- endset -%}
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
+
+{% macro spark__list_landing_files(source_name) %}
+    {%- if not modules.re.fullmatch('[a-z_]+', source_name) -%}
+        {{ exceptions.raise_compiler_error("list_landing_files: bad source name '" ~ source_name ~ "'") }}
+    {%- endif -%}
+    {%- set query -%}
+        select explode(landing_list_partition_entries('{{ landing_root() }}/{{ source_name }}')) as entry
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
+{% endmacro %}

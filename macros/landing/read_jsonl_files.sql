@@ -48,16 +48,48 @@
             source_file,
             landing_read_jsonl_gz(file_path) as file_lines
         from (
-            values
-            {%- for file in batch %}
-                {%- set match = modules.re.search('([^/]+/ds=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]+)$', file) %}
-                {%- if not match -%}
-                    {{ exceptions.raise_compiler_error("read_jsonl_files: '" ~ file ~ "' is not <source>/ds=<YYYY-MM-DD>/<file>") }}
-                {%- endif %}
-                ('{{ file | replace("'", "''") }}', '{{ match.group(2) }}', '{{ match.group(1) | replace("'", "''") }}')
-                {{- "," if not loop.last }}
-            {%- endfor %}
+            values {{ _part_file_rows(batch) }}
         ) as part_files (file_path, ds, source_file)
     ) as read_files
     {%- endfor %}
 {%- endmacro %}
+
+{#-
+    Spark: the same Python reader (registered by `python -m stayhub.spark`), one row per file;
+    arrays_zip pads the shorter of the lines and their read errors with nulls, as DuckDB's unnest.
+-#}
+{% macro spark__read_jsonl_files(files) %}
+    select
+        ds,
+        source_file,
+        file_line.raw_line,
+        file_line.read_error
+    from (
+        select
+            cast(ds as date) as ds,
+            source_file,
+            landing_read_jsonl_gz(file_path) as file_lines
+        from (
+            values {{ _part_file_rows(files) }}
+        ) as part_files (file_path, ds, source_file)
+    ) as read_files
+    lateral view inline(
+        arrays_zip(
+            coalesce(split(file_lines.text, '\\n', -1), array()),
+            file_lines.read_errors
+        )
+    ) file_line as raw_line, read_error
+{%- endmacro %}
+
+
+{#- The VALUES rows (file_path, ds, source_file) of part files <source>/ds=<YYYY-MM-DD>/<file>, as text literals. -#}
+{% macro _part_file_rows(files) %}
+    {%- for file in files %}
+        {%- set match = modules.re.search('([^/]+/ds=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]+)$', file) %}
+        {%- if not match -%}
+            {{ exceptions.raise_compiler_error("read_jsonl_files: '" ~ file ~ "' is not <source>/ds=<YYYY-MM-DD>/<file>") }}
+        {%- endif %}
+        ({{ dbt.string_literal(dbt.escape_single_quotes(file)) }}, '{{ match.group(2) }}', {{ dbt.string_literal(dbt.escape_single_quotes(match.group(1))) }})
+        {{- "," if not loop.last }}
+    {%- endfor %}
+{% endmacro %}

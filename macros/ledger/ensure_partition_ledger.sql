@@ -26,7 +26,7 @@
             fingerprint {{ dbt.type_string() }},
             row_checksum {{ dbt.type_string() }},
             backfill_id {{ dbt.type_string() }}
-        );
+        ) {{ audit_table_partitioning(['model_name', 'ds']) }};
         create table if not exists {{ inputs }} (
             model_name {{ dbt.type_string() }},
             ds date,
@@ -36,7 +36,7 @@
             input_published_at {{ dbt.type_timestamp() }},
             input_row_count {{ dbt.type_bigint() }},
             input_checksum {{ dbt.type_string() }}
-        );
+        ) {{ audit_table_partitioning(['model_name', 'ds']) }};
         create table if not exists {{ partition_first_published_relation() }} (
             model_name {{ dbt.type_string() }},
             ds date,

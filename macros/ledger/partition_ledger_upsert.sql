@@ -31,19 +31,63 @@
 
 {#- Four statements, delete then insert for the ledger and for its lineage, that the materialization runs in one transaction. -#}
 {% macro default__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id, backfill_id, input_ledger) %}
-    {%- set ledger = partition_ledger_relation() -%}
-    {%- set inputs = partition_inputs_relation() -%}
-    {%- set windows = partition_input_windows(_partition_ledger_model_id(model_name)) -%}
-    {%- set model_literal = "'" ~ model_name | replace("'", "''") ~ "'" -%}
-    {%- set run_literal = "'" ~ run_id | replace("'", "''") ~ "'" -%}
-    {%- set backfill_literal = "'" ~ backfill_id | replace("'", "''") ~ "'" if backfill_id else "null" %}
-    delete from {{ ledger }}
+    {%- set upsert = _partition_ledger_upsert_parts(model_name, stage, first_ds, last_ds, fingerprint, run_id, backfill_id, input_ledger) %}
+    delete from {{ partition_ledger_relation() }}
     where
-        model_name = {{ model_literal }}
+        model_name = {{ upsert.model_literal }}
         {%- if not whole_table %}
         and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
         {%- endif %};
-    insert into {{ ledger }} (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum, backfill_id)
+    insert into {{ partition_ledger_relation() }} (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum, backfill_id)
+    {{ upsert.ledger_rows }};
+    {{ upsert.first_published }};
+    delete from {{ partition_inputs_relation() }}
+    where
+        model_name = {{ upsert.model_literal }}
+        {%- if not whole_table %}
+        and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
+        {%- endif %}
+    {%- if upsert.input_rows %};
+    insert into {{ partition_inputs_relation() }} (model_name, ds, input_model, input_ds, input_run_id, input_published_at, input_row_count, input_checksum)
+    {{ upsert.input_rows }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    Spark: its Hive tables take no DELETE. The ledger and its lineage are partitioned by (model_name, ds)
+    (ensure_partition_ledger): the window's partitions of the model are dropped (all of the model's on a
+    whole-table publish), then its rows inserted; one statement each, none of them a transaction.
+-#}
+{% macro spark__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id, backfill_id, input_ledger) %}
+    {%- set upsert = _partition_ledger_upsert_parts(model_name, stage, first_ds, last_ds, fingerprint, run_id, backfill_id, input_ledger) %}
+    {%- for relation in [partition_ledger_relation(), partition_inputs_relation()] %}
+    alter table {{ relation }} drop if exists
+    {%- if whole_table %}
+        partition (model_name = {{ upsert.model_literal }});
+    {%- else %}
+        {%- for ds in ds_range(first_ds, last_ds) %}
+        partition (model_name = {{ upsert.model_literal }}, ds = '{{ ds }}'){{ "," if not loop.last else ";" }}
+        {%- endfor %}
+    {%- endif %}
+    {%- endfor %}
+    insert into {{ partition_ledger_relation() }} (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum, backfill_id)
+    {{ upsert.ledger_rows }};
+    {{ upsert.first_published }}
+    {%- if upsert.input_rows %};
+    insert into {{ partition_inputs_relation() }} (model_name, ds, input_model, input_ds, input_run_id, input_published_at, input_row_count, input_checksum)
+    {{ upsert.input_rows }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- The engine-neutral parts of the upsert: the ledger's new rows, the lineage's (none without inputs), the first-publication insert. -#}
+{% macro _partition_ledger_upsert_parts(model_name, stage, first_ds, last_ds, fingerprint, run_id, backfill_id, input_ledger) %}
+    {%- set windows = partition_input_windows(_partition_ledger_model_id(model_name)) -%}
+    {%- set model_literal = "'" ~ model_name | replace("'", "''") ~ "'" -%}
+    {%- set run_literal = "'" ~ run_id | replace("'", "''") ~ "'" -%}
+    {%- set backfill_literal = "'" ~ backfill_id | replace("'", "''") ~ "'" if backfill_id else "null" -%}
+    {%- set ledger_rows -%}
     select
         cast({{ model_literal }} as {{ dbt.type_string() }}) as model_name,
         days.ds,
@@ -78,7 +122,9 @@
             and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
         group by ds
     ) as checked
-        on days.ds = checked.ds;
+        on days.ds = checked.ds
+    {%- endset -%}
+    {%- set first_published -%}
     insert into {{ partition_first_published_relation() }} (model_name, ds, first_published_at, run_id)
     select
         cast({{ model_literal }} as {{ dbt.type_string() }}) as model_name,
@@ -92,15 +138,10 @@
         where
             published.model_name = {{ model_literal }}
             and published.ds = days.ds
-    );
-    delete from {{ inputs }}
-    where
-        model_name = {{ model_literal }}
-        {%- if not whole_table %}
-        and ds between {{ ds_literal(first_ds) }} and {{ ds_literal(last_ds) }}
-        {%- endif %}
-    {%- if windows %};
-    insert into {{ inputs }} (model_name, ds, input_model, input_ds, input_run_id, input_published_at, input_row_count, input_checksum)
+    )
+    {%- endset -%}
+    {%- set input_rows -%}
+    {%- if windows %}
     select
         wanted.model_name,
         wanted.ds,
@@ -136,7 +177,9 @@
             wanted.input_model = ledger.model_name
             and wanted.input_ds = ledger.ds
     {%- endif %}
-{%- endmacro %}
+    {%- endset -%}
+    {{ return({'model_literal': model_literal, 'ledger_rows': ledger_rows, 'first_published': first_published, 'input_rows': input_rows | trim}) }}
+{% endmacro %}
 
 
 {#- The unique_id of the model named model_name: the upsert runs in a model's materialization and in run-operations. -#}

@@ -90,7 +90,8 @@
             ds
         from made_stale
 
-        union
+        {#- Spark's recursive CTEs take only union all: the partitions are counted distinct below. #}
+        {{ recursive_union() }}
 
         select
             dependent.model_name,
@@ -104,7 +105,7 @@
 
     select
         model_name,
-        count(*) as partitions,
+        count(distinct ds) as partitions,
         cast(min(ds) as {{ dbt.type_string() }}) as first_ds,
         cast(max(ds) as {{ dbt.type_string() }}) as last_ds
     from stale_partitions

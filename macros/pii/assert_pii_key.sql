@@ -53,3 +53,11 @@
     {%- endfor -%}
     {{ return(names) }}
 {% endmacro %}
+
+{% macro spark__assert_pii_key() %}
+    {%- if run_query("show user functions like 'pii_key_problem'") | length == 0 -%}
+        {{ return("the Spark session has no pii_key_problem function: run dbt on Spark through"
+            ~ " `python -m stayhub.spark` (stayhub/spark.py), which registers it") }}
+    {%- endif -%}
+    {{ return(run_query("select pii_key_problem()").columns[0].values()[0]) }}
+{% endmacro %}

@@ -23,3 +23,8 @@
 {% macro duckdb__pii_hash(expr) -%}
     pii_hmac_sha256(lower(trim({{ expr }})))
 {%- endmacro %}
+
+{#- Spark: the same function, registered in the session by `python -m stayhub.spark` (stayhub/spark.py). -#}
+{% macro spark__pii_hash(expr) -%}
+    {{ duckdb__pii_hash(expr) }}
+{%- endmacro %}

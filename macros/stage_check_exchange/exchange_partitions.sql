@@ -18,11 +18,25 @@
     select {{ columns }} from {{ stage }};
 {%- endmacro %}
 
-{#- Spark: a dynamic partition overwrite of the staged partitions is one atomic commit per table. -#}
+{#-
+    Spark: a dynamic partition overwrite replaces every staged partition in one commit (its partition
+    column last, as the table holds it); then the window's partitions the stage has no rows for are
+    dropped. Two statements, not one transaction: a failure between them leaves those partitions'
+    old rows, and a re-run of the window publishes it whole.
+-#}
 {% macro spark__exchange_partitions(target, stage, first_ds, last_ds, columns) %}
+    {%- set staged = run_query("select distinct cast(ds as string) from " ~ stage).columns[0].values() if execute else [] -%}
+    {%- set emptied = ds_range(first_ds, last_ds) | reject('in', staged) | list -%}
+    {%- set other_columns = columns.split(', ') | reject('in', ['ds', '"ds"', '`ds`']) | list %}
     insert overwrite table {{ target }}
     partition (ds)
-    select {{ columns }} from {{ stage }}
+    select {{ other_columns | join(', ') }}, ds from {{ stage }}
+    {%- if emptied %};
+    alter table {{ target }} drop if exists
+        {%- for ds in emptied %}
+        partition (ds = '{{ ds }}'){{ "," if not loop.last }}
+        {%- endfor %}
+    {%- endif %}
 {%- endmacro %}
 
 

@@ -36,7 +36,7 @@
     {#- 1. Stage. -#}
     {%- do adapter.drop_relation(stage_relation) -%}
     {%- call statement('stage', language=model.language) -%}
-        {{ create_table_as(False, stage_relation, compiled_code, language=model.language) }}
+        {{ create_partitioned_table_as(stage_relation, compiled_code, language=model.language) }}
     {%- endcall -%}
     {%- do adapter.commit() -%}
     {%- do _assert_rows_inside_window(stage_relation, first_ds, window.end_ds) -%}

@@ -13,3 +13,12 @@
     {%- endif %}
     create table {{ target }} as select * from {{ stage }};
 {%- endmacro %}
+
+
+{#- Spark: drop, then a new table partitioned by ds; two statements, and a re-run after a failure between them rebuilds it. -#}
+{% macro spark__replace_table_with_stage(target, stage, existing) %}
+    {%- if existing is not none %}
+    drop {{ existing.type }} if exists {{ existing }};
+    {%- endif %}
+    {{ create_partitioned_table_as(target, 'select * from ' ~ stage) }}
+{%- endmacro %}

@@ -13,3 +13,8 @@
 {% macro duckdb__json_is_number(json_expr, key) -%}
     coalesce(json_type({{ json_expr }}, '$.{{ key }}') in ('UBIGINT', 'BIGINT', 'HUGEINT', 'DOUBLE'), false)
 {%- endmacro %}
+
+{#- Spark: a JSON number parses as a double; a string, boolean, object or null does not. -#}
+{% macro spark__json_is_number(json_expr, key) -%}
+    coalesce(from_json({{ json_expr }}, 'struct<{{ key }}:double>').{{ key }} is not null, false)
+{%- endmacro %}

@@ -11,6 +11,12 @@
     case when json_valid({{ expr }}) and json_type({{ expr }}) = 'OBJECT' then cast({{ expr }} as json) end
 {%- endmacro %}
 
+{#- Spark: strict JSON, as DuckDB's json_valid: Spark's parser otherwise takes 'single quotes' and NaN. -#}
 {% macro spark__json_parse_object(expr) -%}
-    case when from_json({{ expr }}, 'map<string,string>') is not null then {{ expr }} end
+    case
+        when from_json(
+            {{ expr }}, 'map<string,string>', map('allowSingleQuotes', 'false', 'allowNonNumericNumbers', 'false')
+        ) is not null
+            then {{ expr }}
+    end
 {%- endmacro %}

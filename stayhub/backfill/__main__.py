@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -251,6 +252,14 @@ def command_list(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    target = os.environ.get("WAREHOUSE_TARGET", "duckdb")
+    if target != "duckdb" and args.command != "list":
+        # It copies, attaches and swaps DuckDB files: on another engine it would build nothing it could swap.
+        raise SystemExit(
+            f"stayhub backfill runs on the DuckDB target only, not WAREHOUSE_TARGET={target}. On Spark, rebuild a range with"
+            " one range run, which stages, checks and exchanges every partition: python -m stayhub.spark run --select ..."
+            " --vars '{start_ds: ..., end_ds: ...}' (README, Running on Spark). Nothing was done."
+        )
     return {"run": command_run, "resume": command_resume, "list": command_list}[args.command](args)
 
 

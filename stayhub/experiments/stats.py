@@ -34,6 +34,8 @@ return its default output (lift 0, CI [0, 0], p-value 1) there instead.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
@@ -88,6 +90,23 @@ RESULT_TYPES: dict[str, str] = {
     **dict.fromkeys(("is_guardrail", "higher_is_better", "is_significant"), "boolean"),
     **dict.fromkeys(("n_control", "n_variant"), "bigint"),
 }
+
+
+def _is_missing(value) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float | np.floating) and math.isnan(value))
+
+
+# The same on Spark, whose DDL says string for varchar.
+SPARK_RESULT_SCHEMA = ", ".join(f"{name} {RESULT_TYPES.get(name, 'double').replace('varchar', 'string')}" for name in RESULT_COLUMNS)
+
+
+def result_rows(results: pd.DataFrame) -> list[tuple]:
+    """The results as rows of Python values (numpy scalars unwrapped, NaN as null), for Spark's createDataFrame."""
+    return [
+        tuple(None if _is_missing(value) else value.item() if isinstance(value, np.generic) else value for value in row)
+        for row in results[list(RESULT_COLUMNS)].astype(object).itertuples(index=False)
+    ]
+
 
 KEYS = ["ds", "experiment_key", "metric", "cut_name", "cut_value"]
 FAMILY = ["ds", "experiment_key", "cut_name", "cut_value"]

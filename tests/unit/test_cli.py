@@ -148,3 +148,12 @@ def test_the_installed_command_runs():
     result = subprocess.run([str(command), "--help"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "backfill" in result.stdout
+
+
+def test_the_backfill_runner_refuses_another_engine_before_doing_anything(monkeypatch, tmp_path):
+    from stayhub.backfill.__main__ import main as backfill_main
+
+    monkeypatch.setenv("WAREHOUSE_TARGET", "spark")
+    with pytest.raises(SystemExit, match="runs on the DuckDB target only, not WAREHOUSE_TARGET=spark.*Nothing was done"):
+        backfill_main(["run", "--select", "fct_page_views", "--start-ds", "2025-01-01", "--end-ds", "2025-01-02", "--duckdb-path", str(tmp_path / "w.duckdb")])
+    assert not (tmp_path / "w.duckdb").exists() and not (tmp_path / "backfills").exists()

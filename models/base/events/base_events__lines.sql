@@ -117,11 +117,11 @@ final as (
         {{ redact_emails('url_host') }} as url_host,
         is_stayhub_url,
         {#- Trailing slashes do not make another page. -#}
-        {{ redact_emails("coalesce(nullif(rtrim(url_path_decoded, '/'), ''), '/')") }} as url_path,
+        {{ redact_emails("coalesce(nullif(" ~ rtrim_chars('url_path_decoded', "'/'") ~ ", ''), '/')") }} as url_path,
         case
             when is_stayhub_url and id_listing_text is not null then 'listing'
             when is_stayhub_url and market_slug_text is not null then 'search'
-            when is_stayhub_url and coalesce(rtrim(url_path_decoded, '/'), '') = '' then 'home'
+            when is_stayhub_url and coalesce({{ rtrim_chars('url_path_decoded', "'/'") }}, '') = '' then 'home'
             else 'other'
         end as page_type,
         case when is_stayhub_url then {{ dbt.safe_cast('id_listing_text', dbt.type_bigint()) }} end as id_listing,
