@@ -989,13 +989,36 @@ def engines_raw_root(workdir: Path) -> Path:
     return workdir / "engines" / "raw"
 
 
-def setup_engines(workdir: Path) -> None:
-    """The 7-day sample, and each engine's warehouse emptied and seeded (seeding is not timed)."""
+def ensure_engines_sample(workdir: Path) -> None:
     if not (engines_raw_root(workdir) / "events").exists():
-        generate.generate(engines_raw_root(workdir), start_ds=HISTORY_START, in_progress_days=0, overwrite=True, **ENGINES_SAMPLE)
-    shutil.rmtree(workdir / "engines" / "duckdb", ignore_errors=True)
+        sample = ENGINES_SAMPLE
+        generate.generate(
+            engines_raw_root(workdir),
+            start_ds=HISTORY_START,
+            days=sample["days"],
+            users=sample["users"],
+            listings=sample["listings"],
+            events_per_day=sample["events_per_day"],
+            in_progress_days=0,
+            overwrite=True,
+        )
+
+
+def engines_duckdb(workdir: Path, name: str) -> Path:
+    return workdir / "engines" / name / "warehouse.duckdb"
+
+
+def setup_engines_duckdb(workdir: Path, name: str = "duckdb") -> None:
+    """The 7-day sample, and an empty DuckDB warehouse, seeded (seeding is not timed)."""
+    ensure_engines_sample(workdir)
+    shutil.rmtree(engines_duckdb(workdir, name).parent, ignore_errors=True)
+    run_dbt(["seed"], engines_raw_root(workdir), engines_duckdb(workdir, name), target_path=engines_duckdb(workdir, name).parent / "target")
+
+
+def setup_engines_spark(workdir: Path) -> None:
+    """The 7-day sample, and an empty Spark warehouse, seeded."""
+    ensure_engines_sample(workdir)
     shutil.rmtree(workdir / "engines" / "spark", ignore_errors=True)
-    run_dbt(["seed"], engines_raw_root(workdir), workdir / "engines" / "duckdb" / "warehouse.duckdb", target_path=workdir / "engines" / "duckdb" / "target")
     run_dbt_on_spark(["seed"], engines_raw_root(workdir), workdir / "engines" / "spark")
 
 
@@ -1003,9 +1026,9 @@ def engines_window() -> dict[str, str | None]:
     return {"start_ds": HISTORY_START, "end_ds": history_day(ENGINES_SAMPLE["days"])}
 
 
-def run_engines_duckdb(workdir: Path) -> int:
-    duckdb_path = workdir / "engines" / "duckdb" / "warehouse.duckdb"
-    run_dbt(["run"], engines_raw_root(workdir), duckdb_path, target_path=workdir / "engines" / "duckdb" / "target", window=engines_window())
+def run_engines_duckdb(workdir: Path, name: str = "duckdb") -> int:
+    duckdb_path = engines_duckdb(workdir, name)
+    run_dbt(["run"], engines_raw_root(workdir), duckdb_path, target_path=duckdb_path.parent / "target", window=engines_window())
     return partition_rows(duckdb_path, HISTORY_START, history_day(ENGINES_SAMPLE["days"]), schemas=("marts",))
 
 
@@ -1022,8 +1045,12 @@ def run_engines_spark(workdir: Path) -> int:
 
 
 def check_engines_equal(workdir: Path) -> str:
-    tables = partitioned_tables(workdir / "engines" / "duckdb" / "target" / "manifest.json")
-    sums, differences = compare_builds(workdir / "engines" / "duckdb" / "warehouse.duckdb", workdir / "engines" / "spark", tables)
+    """The Spark build against a DuckDB build of the same window, made here (untimed)."""
+    setup_engines_duckdb(workdir, "duckdb-reference")
+    run_engines_duckdb(workdir, "duckdb-reference")
+    reference = engines_duckdb(workdir, "duckdb-reference")
+    tables = partitioned_tables(reference.parent / "target" / "manifest.json")
+    sums, differences = compare_builds(reference, workdir / "engines" / "spark", tables)
     if differences:
         raise SystemExit("the Spark build differs from DuckDB's: " + "; ".join(str(difference) for difference in differences[:10]))
     partitions = sum(len(per_ds) for per_ds in sums.values())
@@ -1031,10 +1058,17 @@ def check_engines_equal(workdir: Path) -> str:
 
 
 SCENARIOS["engines_range_7_duckdb"] = Scenario(
-    "one range run (dbt run) of every model over 7 days, 3k events/day, on DuckDB", run_engines_duckdb, setup_engines, group="spark"
+    "one range run (dbt run) of every model over 7 days, 3k events/day, on DuckDB",
+    run_engines_duckdb,
+    setup_engines_duckdb,
+    group="spark",
 )
 SCENARIOS["engines_range_7_spark"] = Scenario(
-    "the same range run on Spark (local session, python -m stayhub.spark)", run_engines_spark, setup_engines, group="spark", check=check_engines_equal
+    "the same range run on Spark (local session, python -m stayhub.spark)",
+    run_engines_spark,
+    setup_engines_spark,
+    group="spark",
+    check=check_engines_equal,
 )
 RATIOS.append(("engines_range_7_spark", "engines_range_7_duckdb"))
 

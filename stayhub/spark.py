@@ -158,8 +158,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0 if result.success else (2 if result.exception is not None else 1)
 
 
+def _stop_spark() -> None:
+    """Stops the session and waits for Spark's JVM to exit, so it is a waited-for child (its memory counts
+    in this process's resource usage, as the benchmark reads it) and its metastore is closed cleanly."""
+    if "pyspark" not in sys.modules:
+        return
+    from pyspark import SparkContext
+
+    context = SparkContext._active_spark_context
+    gateway = SparkContext._gateway
+    if context is not None:
+        context.stop()
+    if gateway is not None:
+        gateway.shutdown()
+        process = getattr(gateway, "proc", None)
+        if process is not None:
+            # pyspark's JVM exits when its stdin closes (as when this process ends).
+            if process.stdin is not None:
+                process.stdin.close()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 if __name__ == "__main__":
     code = main()
+    _stop_spark()
     sys.stdout.flush()
     sys.stderr.flush()
     # Skips the interpreter's teardown, where the DuckDB module the plugins import reports its types as leaked.

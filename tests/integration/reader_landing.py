@@ -125,6 +125,20 @@ def write(raw_root: Path) -> None:
     (raw_root / "users" / f"ds={FIRST_DS}" / ".part-00000.jsonl.gz.crc").write_bytes(b"\x00\x01crc")
 
 
+def add_edge_cases(raw_root: Path, ds: str) -> None:
+    """The same edge cases added to an existing landed day of every source (a generated sample): the bad lines,
+    the CR-whitespace and 5 MB lines in their own part file, the glob-named part file, the files not to read
+    and the hidden checksum file."""
+    events = Path(raw_root) / "events" / f"ds={ds}"
+    _write_gzip(events / "part-00090.jsonl.gz", [line for line, _, _ in bad_event_lines().values()] + [cr_whitespace_line(), five_mb_line()])
+    _write_gzip(events / "part-*.jsonl.gz", [line.encode("utf-8") for line in good_events(ds, "e-glob", 3)])
+    (events / "part-00097.jsonl").write_text(event("e-plain", f"{ds}T10:00:00Z") + "\n")
+    _write_gzip(events / "part-00098.json.gz", [event("e-json-gz", f"{ds}T10:00:00Z").encode("utf-8")])
+    _write_gzip(events / "nested" / "part-00000.jsonl.gz", [event("e-nested", f"{ds}T10:00:00Z").encode("utf-8")])
+    (events / "part-00099.jsonl.gz").write_bytes(b"not gzip at all\n" + json.dumps({"x": 1}).encode("utf-8"))
+    (Path(raw_root) / "users" / f"ds={ds}" / ".part-00000.jsonl.gz.crc").write_bytes(b"\x00\x01crc")
+
+
 # (source, ds, source_file, reject_reason) of every file the reader must not read.
 FILE_REJECTS = {
     ("events", LAST_DS, f"events/ds={LAST_DS}/part-00097.jsonl", "unexpected_file"),

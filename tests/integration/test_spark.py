@@ -1,6 +1,6 @@
-"""The same project on Spark (local session, .venv-spark): the same landing zone built on DuckDB and on Spark
-gives the same rows in every partitioned table; a daily run after the range run stays equal; a bad partition
-is blocked on Spark with production unchanged.
+"""The same project on Spark (local session, .venv-spark): the same landing zone (a generated sample with the
+landing reader's edge cases added) built on DuckDB and on Spark gives the same rows in every partitioned table;
+a daily run after the range run stays equal; a bad partition is blocked on Spark with production unchanged.
 
 One sample, built once per engine for the module: a range run of FIRST_DS .. RANGE_END_DS, then a daily run
 of DAILY_DS for the facts and the cumulative table built on them. Spark takes a few seconds per model, so
@@ -19,6 +19,7 @@ from stayhub import generate
 from stayhub.engine_parity import compare_builds, partitioned_tables, spark_table_folder
 from stayhub.spark import SPARK_PYTHON, run_dbt_on_spark
 from stayhub.warehouse import write_sample_pii_key
+from tests.integration import reader_landing
 from tests.integration.conftest import Warehouse
 from tests.integration.test_stage_check_exchange import land_day
 
@@ -26,8 +27,17 @@ FIRST_DS = "2025-01-01"
 RANGE_END_DS = "2025-01-03"
 DAILY_DS = "2025-01-04"
 BLOCKED_DS = "2025-01-05"
+EDGE_CASES_DS = "2025-01-02"
 # The daily run: the events' chain, facts and cumulative table included.
 DAILY_SELECT = ["--select", "+cum_user_activity"]
+
+
+def require_spark() -> None:
+    if not SPARK_PYTHON.exists():
+        message = ".venv-spark is missing: create it with scripts/bootstrap_spark.sh"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 class SparkBuild:
@@ -52,14 +62,12 @@ class SparkBuild:
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory):
     """(DuckDB warehouse, Spark build) of one small dirty sample: the range run, then the daily run."""
-    if not SPARK_PYTHON.exists():
-        message = ".venv-spark is missing: create it with scripts/bootstrap_spark.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_spark()
     root = tmp_path_factory.mktemp("spark")
     warehouse = Warehouse(root / "duckdb")
     generate.generate(warehouse.raw_root, start_ds=FIRST_DS, days=4, users=300, listings=60, events_per_day=300, in_progress_days=0, seed=29)
+    # What the landing reader must survive (invalid UTF-8, control bytes, a 16 MiB line, files not to read, ...).
+    reader_landing.add_edge_cases(warehouse.raw_root, EDGE_CASES_DS)
     pii_key = write_sample_pii_key(root / "pii.key")
     spark = SparkBuild(root, warehouse.raw_root, pii_key)
     duck_env = {"WAREHOUSE_PII_KEY_FILE": str(pii_key)}
@@ -88,6 +96,11 @@ def test_every_partitioned_table_is_equal_on_duckdb_and_spark(builds):
     assert sums["experiments.exp_results"][RANGE_END_DS][0] > 0
     assert max(ds for partitions in sums.values() for ds in partitions) == RANGE_END_DS
     assert sums["marts.fct_page_views"][RANGE_END_DS][0] > 100
+    # The landing reader's edge cases were among the lines compared.
+    reasons = builds["warehouse"].query(
+        f"select distinct reject_reason from base.base_events__lines where ds = '{EDGE_CASES_DS}' and reject_reason is not null"
+    )
+    assert {"invalid_utf8", "line_too_long", "invalid_json", "unreadable_file", "unexpected_file"} <= {reason for (reason,) in reasons}
     assert sums["cumulative.cum_user_activity"][RANGE_END_DS][0] > 50
 
 
