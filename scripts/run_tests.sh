@@ -48,5 +48,6 @@ done
 
 echo "== pytest"
 # Two workers (STAYHUB_TEST_WORKERS): a dbt run keeps about one core busy, so two test files at a time use
-# both cores; each file runs whole on one worker (tests/conftest.py). The ten slowest tests print at the end.
-exec .venv/bin/python -m pytest -n "${STAYHUB_TEST_WORKERS:-2}" --dist loadgroup "$@"
+# both cores; each file runs whole on one worker (tests/conftest.py), in collection order (not xdist's most-tests-
+# first), so the longest file, the Spark one, starts first. The ten slowest tests print at the end.
+exec .venv/bin/python -m pytest -n "${STAYHUB_TEST_WORKERS:-2}" --dist loadgroup --no-loadscope-reorder "$@"
