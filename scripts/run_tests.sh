@@ -47,7 +47,7 @@ for index in "${!setup_steps[@]}"; do
 done
 
 echo "== pytest"
-# Two workers (STAYHUB_TEST_WORKERS): both cores stay busy (vmstat), and three were no faster from a fresh clone
+# Two workers (STAYHUB_TEST_WORKERS): three were no faster from a fresh clone, both cores busy (vmstat)
 # (15:11 and 16:45 in all, against 15:51 and 15:53 with two). Each file runs whole on one worker (tests/conftest.py),
 # in collection order (not xdist's most-tests-first), so the longest file, the Spark one, starts first. The ten
 # slowest tests print at the end.
