@@ -40,20 +40,28 @@ def load_key(env_var: str = KEY_FILE_ENV) -> tuple[bytes | None, str | None]:
     return key, None
 
 
+def keyed_hash(key: bytes | None, problem: str | None):
+    """The hex HMAC-SHA-256 of a text's UTF-8 bytes under `key`, null for null; raises without a key."""
+
+    def pii_hmac_sha256(value: str | None) -> str | None:
+        if value is None:
+            return None
+        if key is None:
+            raise ValueError(f"personal data cannot be hashed: {problem}")
+        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    return pii_hmac_sha256
+
+
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict):
         self._key, self._problem = load_key(plugin_config.get("key_file_env_var", KEY_FILE_ENV))
 
     def configure_connection(self, conn):
-        key, problem = self._key, self._problem
-
-        def pii_hmac_sha256(value: str) -> str:
-            if key is None:
-                raise ValueError(f"personal data cannot be hashed: {problem}")
-            return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+        problem = self._problem
 
         def pii_key_problem() -> str | None:
             return problem
 
-        conn.create_function("pii_hmac_sha256", pii_hmac_sha256, ["VARCHAR"], "VARCHAR", side_effects=False)
+        conn.create_function("pii_hmac_sha256", keyed_hash(self._key, problem), ["VARCHAR"], "VARCHAR", side_effects=False)
         conn.create_function("pii_key_problem", pii_key_problem, [], "VARCHAR", null_handling="special")

@@ -110,18 +110,23 @@ def history_raw_root(workdir: Path) -> Path:
     return workdir / "history" / "raw"
 
 
-def ensure_history_sample(workdir: Path) -> None:
-    if not (history_raw_root(workdir) / "events").exists():
-        sample = HISTORY_SAMPLE
+def ensure_generated_sample(raw_root: Path, sample: dict[str, int], in_progress_days: int = generate.DEFAULT_IN_PROGRESS_DAYS) -> None:
+    """`sample` (days, users, listings, events_per_day from HISTORY_START) under raw_root, unless it is there."""
+    if not (raw_root / "events").exists():
         generate.generate(
-            history_raw_root(workdir),
+            raw_root,
             start_ds=HISTORY_START,
             overwrite=True,
             days=sample["days"],
             users=sample["users"],
             listings=sample["listings"],
             events_per_day=sample["events_per_day"],
+            in_progress_days=in_progress_days,
         )
+
+
+def ensure_history_sample(workdir: Path) -> None:
+    ensure_generated_sample(history_raw_root(workdir), HISTORY_SAMPLE)
 
 
 def history_day(length: int) -> str:
@@ -990,18 +995,7 @@ def engines_raw_root(workdir: Path) -> Path:
 
 
 def ensure_engines_sample(workdir: Path) -> None:
-    if not (engines_raw_root(workdir) / "events").exists():
-        sample = ENGINES_SAMPLE
-        generate.generate(
-            engines_raw_root(workdir),
-            start_ds=HISTORY_START,
-            days=sample["days"],
-            users=sample["users"],
-            listings=sample["listings"],
-            events_per_day=sample["events_per_day"],
-            in_progress_days=0,
-            overwrite=True,
-        )
+    ensure_generated_sample(engines_raw_root(workdir), ENGINES_SAMPLE, in_progress_days=0)
 
 
 def engines_duckdb(workdir: Path, name: str) -> Path:

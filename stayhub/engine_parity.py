@@ -32,22 +32,13 @@ class TableDifference:
         return f"{self.table}: {self.problem}"
 
 
-def partitioned_tables(manifest_path: Path | str, excluding: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """(schema, table) of every model the manifest materializes as `partitioned`, sorted, but the models
-    named in `excluding` and everything downstream of them (as dbt's --exclude name+)."""
+def partitioned_tables(manifest_path: Path | str) -> list[tuple[str, str]]:
+    """(schema, table) of every model the manifest materializes as `partitioned`, sorted."""
     manifest = json.loads(Path(manifest_path).read_text())
-    nodes = manifest["nodes"]
-    excluded: set[str] = set()
-    pending = [unique_id for unique_id, node in nodes.items() if node["resource_type"] == "model" and node["name"] in excluding]
-    while pending:
-        unique_id = pending.pop()
-        if unique_id not in excluded:
-            excluded.add(unique_id)
-            pending.extend(manifest["child_map"].get(unique_id, []))
     return sorted(
         (node["schema"], node["alias"] or node["name"])
-        for unique_id, node in nodes.items()
-        if node["resource_type"] == "model" and node["config"].get("materialized") == "partitioned" and unique_id not in excluded
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "partitioned"
     )
 
 

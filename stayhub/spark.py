@@ -14,8 +14,6 @@ there the same function names must be provided by the cluster (README, "Running 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import subprocess
 import sys
@@ -24,7 +22,7 @@ from pathlib import Path
 
 from dbt_plugins import landing_reader
 from dbt_plugins.landing_line_count import count_partition_lines
-from dbt_plugins.pii_key import load_key
+from dbt_plugins.pii_key import keyed_hash, load_key
 from stayhub.project import PROJECT_ROOT
 from stayhub.warehouse import DbtError, dbt_env, window_env
 
@@ -40,15 +38,8 @@ def register_functions(session) -> None:
     """The project's functions, under the names the DuckDB plugins give them."""
     key, problem = load_key()
 
-    def pii_hmac_sha256(value: str | None) -> str | None:
-        if value is None:
-            return None
-        if key is None:
-            raise ValueError(f"personal data cannot be hashed: {problem}")
-        return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
-
     register = session.udf.register
-    register("pii_hmac_sha256", pii_hmac_sha256, "string")
+    register("pii_hmac_sha256", keyed_hash(key, problem), "string")
     register("pii_key_problem", lambda: problem, "string")
     register("landing_list_partition_entries", landing_reader.list_partition_entries, "array<string>")
     register("landing_read_jsonl_gz", landing_reader.read_jsonl_gz, LINES_TYPE)

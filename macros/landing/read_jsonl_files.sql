@@ -43,13 +43,7 @@
         unnest(string_split(file_lines.text, chr(10))) as raw_line,
         unnest(file_lines.read_errors) as read_error
     from (
-        select
-            cast(ds as date) as ds,
-            source_file,
-            landing_read_jsonl_gz(file_path) as file_lines
-        from (
-            values {{ _part_file_rows(batch) }}
-        ) as part_files (file_path, ds, source_file)
+        {{ _read_part_files(batch) }}
     ) as read_files
     {%- endfor %}
 {%- endmacro %}
@@ -65,13 +59,7 @@
         file_line.raw_line,
         file_line.read_error
     from (
-        select
-            cast(ds as date) as ds,
-            source_file,
-            landing_read_jsonl_gz(file_path) as file_lines
-        from (
-            values {{ _part_file_rows(files) }}
-        ) as part_files (file_path, ds, source_file)
+        {{ _read_part_files(files) }}
     ) as read_files
     lateral view inline(
         arrays_zip(
@@ -82,14 +70,24 @@
 {%- endmacro %}
 
 
-{#- The VALUES rows (file_path, ds, source_file) of part files <source>/ds=<YYYY-MM-DD>/<file>, as text literals. -#}
-{% macro _part_file_rows(files) %}
-    {%- for file in files %}
-        {%- set match = modules.re.search('([^/]+/ds=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]+)$', file) %}
-        {%- if not match -%}
-            {{ exceptions.raise_compiler_error("read_jsonl_files: '" ~ file ~ "' is not <source>/ds=<YYYY-MM-DD>/<file>") }}
-        {%- endif %}
-        ({{ dbt.string_literal(dbt.escape_single_quotes(file)) }}, '{{ match.group(2) }}', {{ dbt.string_literal(dbt.escape_single_quotes(match.group(1))) }})
-        {{- "," if not loop.last }}
-    {%- endfor %}
-{% endmacro %}
+{#-
+    One row per part file <source>/ds=<YYYY-MM-DD>/<file>: its ds, source_file (the path from the landing
+    root) and file_lines, what the plugin's landing_read_jsonl_gz read of it (on both engines).
+-#}
+{% macro _read_part_files(files) %}
+        select
+            cast(ds as date) as ds,
+            source_file,
+            landing_read_jsonl_gz(file_path) as file_lines
+        from (
+            values
+            {%- for file in files %}
+                {%- set match = modules.re.search('([^/]+/ds=([0-9]{4}-[0-9]{2}-[0-9]{2})/[^/]+)$', file) %}
+                {%- if not match -%}
+                    {{ exceptions.raise_compiler_error("read_jsonl_files: '" ~ file ~ "' is not <source>/ds=<YYYY-MM-DD>/<file>") }}
+                {%- endif %}
+                ({{ dbt.string_literal(dbt.escape_single_quotes(file)) }}, '{{ match.group(2) }}', {{ dbt.string_literal(dbt.escape_single_quotes(match.group(1))) }})
+                {{- "," if not loop.last }}
+            {%- endfor %}
+        ) as part_files (file_path, ds, source_file)
+{%- endmacro %}
