@@ -15,6 +15,7 @@ there the same function names must be provided by the cluster (README, "Running 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -93,15 +94,20 @@ def run_dbt_on_spark(
     window: Mapping[str, str | None] | None = None,
     target_path: Path | str | None = None,
     extra_env: Mapping[str, str] | None = None,
+    log_path: Path | str | None = None,
+    die_with_parent: bool = False,
 ) -> subprocess.CompletedProcess:
     """One dbt command of the project on the local Spark target, from any environment: the warehouse
-    (tables, metastore) under spark_dir, the window through the environment as run_dbt passes it."""
+    (tables, metastore) under spark_dir, the window through the environment as run_dbt passes it.
+    With die_with_parent, dbt (and so its Spark) is killed when this process dies (Linux)."""
     spark_dir = Path(spark_dir).resolve()
     spark_dir.mkdir(parents=True, exist_ok=True)
     target = Path(target_path).resolve() if target_path is not None else spark_dir / "target"
     env = dbt_env(raw_root, spark_dir / "unused.duckdb", {**window_env(window), "WAREHOUSE_SPARK_DIR": str(spark_dir), **(extra_env or {})})
     command = [str(SPARK_PYTHON), "-m", "stayhub.spark", *args, "--project-dir", str(PROJECT_ROOT), "--target-path", str(target)]
-    command += ["--log-path", str(spark_dir / "logs")]
+    command += ["--log-path", str(Path(log_path).resolve() if log_path is not None else spark_dir / "logs")]
+    if die_with_parent and shutil.which("setpriv"):
+        command = ["setpriv", "--pdeathsig", "KILL", *command]
     done = subprocess.run(command, cwd=spark_dir, env=env, capture_output=True, text=True)
     if check and done.returncode != 0:
         raise DbtError(command, done.returncode, done.stdout + done.stderr)

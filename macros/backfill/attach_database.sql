@@ -16,7 +16,7 @@
     {{ return(alias) }}
 {% endmacro %}
 
-{#- Elsewhere a backfill would build in schemas of production's own database: not written yet. -#}
+{#- Elsewhere a backfill builds in schemas of production's own catalog (swap_backfill's build_schema_prefix). -#}
 {% macro default__attach_database(path, alias) %}
     {{ exceptions.raise_compiler_error("attach_database: attaching a database file is not supported on " ~ adapter.type()) }}
 {% endmacro %}

@@ -1,25 +1,29 @@
 {#-
     dbt run-operation swap_backfill, run by the backfill runner
     (stayhub/backfill/publish.py) against production: publishes a built
-    backfill in ONE transaction, through the writers the `partitioned`
-    materialization uses.
+    backfill through the writers the `partitioned` materialization uses, in
+    ONE transaction where the engine has them (DuckDB).
 
-    The build database (build_path) holds the backfilled partitions, their
-    ledger rows, check results and run history, written by the backfill's
-    chunk invocations (run_ids), and audit.backfill_swap_partitions: one row
-    per (model_name, ds) to publish, with its relation, its level in the
-    backfill (upstream models first) and the ledger version production held
-    when the build copied it (in_production, run_id, published_at as text,
-    row_count, fingerprint).
+    The build holds the backfilled partitions, their ledger rows, check
+    results and run history, written by the backfill's chunk invocations
+    (run_ids). It is a database file attached here (build_path, DuckDB), or
+    schemas of production's own catalog named with a prefix
+    (build_schema_prefix, Spark: backfill_build_schema). swap_partitions_path
+    is a parquet file with one row per (model_name, ds) to publish: its
+    relation, its level in the backfill (upstream models first) and the
+    ledger version production held when the build copied it (in_production,
+    run_id, published_at as text, row_count, fingerprint).
 
     After creating or migrating the audit tables as a dbt run's on-run-start
-    does, in one transaction it:
+    does, it:
       1. refuses when audit.backfill_runs already holds backfill_id;
       2. refuses when production's ledger no longer holds, for some partition
          to publish, the version the build started from (a run republished
-         it meanwhile): the error names them, nothing is written;
+         it meanwhile) nor one this backfill published (a swap stopped
+         half-way, on an engine without transactions): the error names them,
+         nothing is written;
       3. copies the chunks' check results of the published partitions and
-         their run history;
+         their run history (the runs not copied yet);
       4. per model and run of consecutive days built by one chunk:
          exchange_partitions from the build's rows, then
          partition_ledger_upsert with that chunk's run_id and the backfill_id
@@ -29,22 +33,31 @@
          build's for the others (so a partition built on an input production
          republished meanwhile is stale, not current);
       5. records the backfill in audit.backfill_runs; then commits.
+    Without transactions (Spark) a failure part-way leaves some partitions
+    swapped; running the same swap again finishes it.
 -#}
-{% macro swap_backfill(build_path, backfill_id, job, start_ds, end_ds, run_ids) %}
+{% macro swap_backfill(backfill_id, job, start_ds, end_ds, run_ids, swap_partitions_path, build_path=none, build_schema_prefix=none) %}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
     {%- if not backfill_id or run_ids is string or not run_ids -%}
         {{ exceptions.raise_compiler_error("swap_backfill: backfill_id and a list of run_ids are required, got " ~ backfill_id ~ " and " ~ run_ids) }}
     {%- endif -%}
+    {%- if (build_path is none) == (build_schema_prefix is none) -%}
+        {{ exceptions.raise_compiler_error("swap_backfill: pass the build as build_path or as build_schema_prefix, one of them") }}
+    {%- endif -%}
     {%- do ensure_audit_table() -%}
     {%- do ensure_partition_ledger() -%}
     {%- do ensure_run_history() -%}
 
     {#- The transaction starts with the attach: a rollback detaches the build again. -#}
-    {%- set build = attach_database(build_path, 'backfill_build') -%}
-    {%- set swap = api.Relation.create(database=build, schema='audit', identifier='backfill_swap_partitions') -%}
-    {%- set built_ledger = partition_ledger_relation().incorporate(path={'database': build}) -%}
+    {%- if build_path is not none -%}
+        {%- set build = {'database': attach_database(build_path, 'backfill_build')} -%}
+    {%- else -%}
+        {%- set build = {'schema_prefix': build_schema_prefix} -%}
+    {%- endif -%}
+    {%- set swap = _swap_backfill_partitions(swap_partitions_path) -%}
+    {%- set built_ledger = _swap_backfill_built(partition_ledger_relation(), build) -%}
     {%- set runs = _swap_backfill_run_list(run_ids) -%}
     {%- set backfill_literal = "'" ~ backfill_id | replace("'", "''") ~ "'" -%}
     {%- set backfill_runs = api.Relation.create(database=target.get('database'), schema='audit', identifier='backfill_runs', type='table') -%}
@@ -64,7 +77,7 @@
         {{ exceptions.raise_compiler_error("swap_backfill: backfill " ~ backfill_id ~ " was already swapped into production") }}
     {%- endif -%}
 
-    {%- set moved = run_query(_swap_backfill_moved_sql(swap)) -%}
+    {%- set moved = run_query(_swap_backfill_moved_sql(swap, backfill_literal)) -%}
     {%- if moved.rows | length > 0 -%}
         {{ exceptions.raise_compiler_error(
             "swap_backfill refused: production moved, " ~ moved.rows | length ~ " partition(s) were published again after the build started: "
@@ -91,12 +104,12 @@
     {%- for segment in run_query(_swap_backfill_segments_sql(swap, built_ledger, runs)).rows -%}
         {%- set schema_name, table_name = segment['relation'].split('.') -%}
         {%- set production = api.Relation.create(database=target.get('database'), schema=schema_name, identifier=table_name, type='table') -%}
-        {%- set built = api.Relation.create(database=build, schema=schema_name, identifier=table_name, type='table') -%}
+        {%- set built = _swap_backfill_built(production, build) -%}
         {%- set stage = _swap_backfill_stage(built, segment['first_ds'], segment['last_ds']) -%}
         {%- if segment['relation'] not in created and load_relation(production) is none -%}
+            {%- do adapter.create_schema(production) -%}
             {%- call statement('swap_backfill_create') -%}
-                create schema if not exists {{ production.without_identifier() }};
-                create table {{ production }} as select * from {{ stage }} where 1 = 0
+                {{ create_partitioned_table_as(production, "select * from " ~ stage ~ " where 1 = 0") }}
             {%- endcall -%}
         {%- endif -%}
         {%- do created.append(segment['relation']) -%}
@@ -145,8 +158,11 @@
 {%- endmacro %}
 
 
-{#- The partitions to publish whose version in production's ledger is not the one the build started from. -#}
-{% macro _swap_backfill_moved_sql(swap) %}
+{#-
+    The partitions to publish whose version in production's ledger is neither
+    the one the build started from nor one this backfill published.
+-#}
+{% macro _swap_backfill_moved_sql(swap, backfill_literal) %}
     select
         swap.model_name,
         cast(swap.ds as {{ dbt.type_string() }}) as ds
@@ -156,13 +172,14 @@
             swap.model_name = current_version.model_name
             and swap.ds = current_version.ds
     where
-        case
+        coalesce(current_version.backfill_id <> {{ backfill_literal }}, true)
+        and case
             when swap.in_production
                 then
                     current_version.model_name is null
                     or not (
                         {{ _swap_backfill_same('current_version.run_id', 'swap.run_id') }}
-                        and {{ _swap_backfill_same('cast(current_version.published_at as ' ~ dbt.type_string() ~ ')', 'swap.published_at') }}
+                        and {{ _swap_backfill_same('current_version.published_at', 'cast(swap.published_at as ' ~ dbt.type_timestamp() ~ ')') }}
                         and {{ _swap_backfill_same('current_version.row_count', 'swap.row_count') }}
                         and {{ _swap_backfill_same('current_version.fingerprint', 'swap.fingerprint') }}
                     )
@@ -290,9 +307,12 @@
 {% endmacro %}
 
 
-{#- Inserts into `relation` its rows in the build database that match `where` (source alias `copied`), by column name. -#}
+{#-
+    Inserts into `relation` its rows in the build that match `where` (source
+    alias `copied`), by column name, of the runs it holds no row of yet.
+-#}
 {% macro _swap_backfill_copy_rows(relation, build, where) %}
-    {%- set source = load_relation(relation.incorporate(path={'database': build})) -%}
+    {%- set source = load_relation(_swap_backfill_built(relation, build)) -%}
     {%- if source is none -%}
         {{ return(none) }}
     {%- endif -%}
@@ -301,6 +321,28 @@
     {%- call statement('swap_backfill_copy') -%}
         insert into {{ relation }} ({{ get_quoted_csv(columns) }})
         select {{ get_quoted_csv(columns) }} from {{ source }} as copied
-        where {{ where }}
+        where
+            {{ where }}
+            and not exists (select 1 from {{ relation }} as present where present.run_id = copied.run_id)
     {%- endcall -%}
+{% endmacro %}
+
+
+{#- The build's version of a production relation: in the attached build database, or in its prefixed schema. -#}
+{% macro _swap_backfill_built(relation, build) %}
+    {%- if build.get('schema_prefix') is not none -%}
+        {{ return(relation.incorporate(path={'schema': build.schema_prefix ~ relation.schema})) }}
+    {%- endif -%}
+    {{ return(relation.incorporate(path={'database': build.database})) }}
+{% endmacro %}
+
+
+{#- The partitions to publish, the runner's parquet file, as a temporary view. -#}
+{% macro _swap_backfill_partitions(path) %}
+    {%- set partitions = api.Relation.create(identifier='backfill_swap_partitions', type='view') -%}
+    {%- call statement('swap_backfill_partitions') -%}
+        create or replace temporary view {{ partitions }} as
+        select * from {{ parquet_file_relation(path) }}
+    {%- endcall -%}
+    {{ return(partitions) }}
 {% endmacro %}

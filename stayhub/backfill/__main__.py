@@ -7,6 +7,10 @@ from production, check it, compare it with production, then swap it in.
     stayhub backfill resume [BACKFILL_ID] [--no-swap] [--rebuild]
     stayhub backfill list
 
+On Spark (WAREHOUSE_TARGET=spark, the warehouse in $WAREHOUSE_SPARK_DIR) the
+same commands build in bf_<id>_<schema> schemas of production's catalog
+instead of a copy of the database file (stayhub/backfill/engines.py).
+
 `run --stale` rebuilds exactly the partitions the partition ledger lists as
 missing, built by an older definition of their model, or built on input
 partitions republished since (stayhub ledger lists them and why). A
@@ -20,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -28,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from stayhub.backfill import publish
+from stayhub.backfill.engines import DuckDBWarehouse, SparkWarehouse, warehouse_from_env
 from stayhub.backfill.plan import MAX_AUTO_CHUNK_DAYS, Plan, build_plan, describe, select_models
 from stayhub.backfill.runner import Runner
 from stayhub.backfill.state import BackfillState, backfills_root
@@ -79,7 +83,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=positive,
         help=f"days per chunk, each one dbt run of the whole job (default: the range, in equal chunks of at most {MAX_AUTO_CHUNK_DAYS} days)",
     )
-    run.add_argument("--parallelism", type=positive, default=2, help="models dbt builds at once within a chunk, its --threads (default 2)")
+    run.add_argument("--parallelism", type=positive, help="models dbt builds at once within a chunk, its --threads (default 2; on Spark always 1)")
     run.add_argument("--vars", type=job_vars, default={}, help="more dbt vars for every chunk, e.g. '{lookback_days: 3}'")
     run.add_argument("--stale", action="store_true", help="rebuild exactly the partitions the ledger lists as missing or stale")
     run.add_argument("--dry-run", action="store_true", help="explain what the backfill would touch and stop")
@@ -112,7 +116,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def stale_job(args: argparse.Namespace, target: Path) -> tuple[str, str, str, dict[str, list[str]], set[str], dict] | None:
+def stale_job(
+    args: argparse.Namespace, warehouse: DuckDBWarehouse | SparkWarehouse, target: Path
+) -> tuple[str, str, str, dict[str, list[str]], set[str], dict] | None:
     """For --stale: the selection, range and exact partitions to rebuild, from the ledger
     (with the selected unique_ids and dbt's manifest).
 
@@ -120,20 +126,20 @@ def stale_job(args: argparse.Namespace, target: Path) -> tuple[str, str, str, di
     before the range with it, so its stale partitions there are rebuilt too:
     left stale, every partition built on them would stay stale.
     """
-    from stayhub.ledger import current_fingerprints, partition_status
+    from stayhub.ledger import partition_status
 
     landed_first, landed_last = landed_range(args.raw_root)
     start_ds, end_ds = (args.start_ds, args.end_ds) if args.start_ds else (landed_first, landed_last)
     # No run can start before every source has landed.
     floor = max(start_ds, landed_first)
-    selected, manifest = select_models(args.select or "fqn:*", args.vars, args.raw_root, args.duckdb_path, target)
+    selected, manifest = select_models(args.select or "fqn:*", args.vars, args.raw_root, warehouse.catalog_path, target)
     nodes = manifest["nodes"]
     partitioned = {nodes[uid]["name"]: uid for uid in selected if nodes[uid]["config"]["materialized"] == "partitioned"}
     lookback_days = int(args.vars.get("lookback_days", lookback_days_default()))
     lookback = {name: lookback_days if (nodes[uid]["config"].get("meta") or {}).get("rewrites_late_partitions") else 0 for name, uid in partitioned.items()}
-    fingerprints = current_fingerprints(args.raw_root, args.duckdb_path, target_path=target)
+    fingerprints = warehouse.fingerprints(args.raw_root, target)
     publish_days: dict[str, list[str]] = {}
-    statuses = partition_status(args.duckdb_path, fingerprints, ds_shift(floor, -max(lookback.values(), default=0)), end_ds, models=sorted(partitioned))
+    statuses = partition_status(warehouse.reads(), fingerprints, ds_shift(floor, -max(lookback.values(), default=0)), end_ds, models=sorted(partitioned))
     for status in statuses:
         rewritten = status.ds >= ds_shift(floor, -lookback[status.model])
         if status.state != "current" and rewritten and (status.ds >= floor or status.state == "stale"):
@@ -186,17 +192,18 @@ def explain(plan: Plan, manifest: dict, raw_root: Path, production: Path) -> str
             elif parent in manifest["nodes"]:
                 node = manifest["nodes"][parent]
                 relation = f"{node['schema']}.{node['alias']}"
-                reads[relation] = _rows_to_read(production, relation, first, plan.end_ds)
+                reads[relation] = _rows_to_read(production, relation, first, plan.end_ds, is_view=node["config"]["materialized"] == "view")
     lines += [f"  {name:<40} {what}" for name, what in sorted(reads.items())]
     return "\n".join(lines)
 
 
-def _rows_to_read(production: Path, relation: str, first: str, last: str) -> str:
+def _rows_to_read(production: Path, relation: str, first: str, last: str, is_view: bool = False) -> str:
     if not production.exists():
         return "not in production"
     with publish.connect(production, read_only=True) as connection:
         if not publish.table_exists(connection, relation):
-            return "not in production yet"
+            # The files a Spark warehouse is read through hold its tables, not its views.
+            return "a view, read where it is used" if is_view else "not in production yet"
         columns = [row[0] for row in connection.execute(f"describe {relation}").fetchall()]
         if "ds" in columns:
             rows = connection.execute(f"select count(*) from {relation} where ds between date '{first}' and date '{last}'").fetchone()[0]
@@ -205,11 +212,12 @@ def _rows_to_read(production: Path, relation: str, first: str, last: str) -> str
 
 
 def command_run(args: argparse.Namespace) -> int:
-    root = backfills_root(args.duckdb_path)
+    warehouse = warehouse_from_env(args.duckdb_path)
+    root = backfills_root(warehouse.catalog_path)
     target = root / "planning_target"
     publish_days = None
     if args.stale:
-        job = stale_job(args, target)
+        job = stale_job(args, warehouse, target)
         if job is None:
             print("Every partition of the selection in the range is current: nothing to rebuild.")
             return 0
@@ -217,28 +225,37 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"Stale or missing partitions: {sum(len(days) for days in publish_days.values())} in {len(publish_days)} model(s).")
     else:
         select, start_ds, end_ds = args.select, args.start_ds, args.end_ds
-        selected, manifest = select_models(select, args.vars, args.raw_root, args.duckdb_path, target)
-    plan = build_plan(select, start_ds, end_ds, args.days_per_chunk, args.parallelism, args.vars, selected, manifest)
+        selected, manifest = select_models(select, args.vars, args.raw_root, warehouse.catalog_path, target)
+    parallelism = args.parallelism or 2
+    if isinstance(warehouse, SparkWarehouse):
+        # One dbt thread per Spark session (the profile's); Spark parallelises each statement instead.
+        if parallelism > 1 and args.parallelism:
+            print(f"On Spark a chunk builds one model at a time, each statement in parallel: --parallelism {parallelism} is not used.")
+        parallelism = 1
+    plan = build_plan(select, start_ds, end_ds, args.days_per_chunk, parallelism, args.vars, selected, manifest)
     plan.publish = publish_days
     if args.dry_run:
         print(describe(plan))
-        print(explain(plan, manifest, args.raw_root, args.duckdb_path))
+        print(explain(plan, manifest, args.raw_root, warehouse.reads()))
         print("\nDry run: nothing was built.")
         return 0
-    state = BackfillState.create(args.duckdb_path, args.raw_root, plan)
+    state = BackfillState.create(warehouse.catalog_path, args.raw_root, plan)
+    if isinstance(warehouse, SparkWarehouse):
+        state.data.update(engine=warehouse.engine, spark_dir=str(warehouse.spark_dir))
+        state.save()
     print(f"Backfill {state.backfill_id}; its state is in {state.folder}")
     return Runner(state).execute(swap=not args.no_swap)
 
 
 def command_resume(args: argparse.Namespace) -> int:
-    state = BackfillState.find(args.duckdb_path, args.backfill_id)
+    state = BackfillState.find(warehouse_from_env(args.duckdb_path).catalog_path, args.backfill_id)
     plan = state.plan
     print(f"Backfill {state.backfill_id}: {plan.select!r}, ds {plan.start_ds} .. {plan.end_ds}, vars {json.dumps(plan.vars)}")
     return Runner(state).execute(swap=not args.no_swap, rebuild=args.rebuild)
 
 
 def command_list(args: argparse.Namespace) -> int:
-    root = backfills_root(args.duckdb_path)
+    root = backfills_root(warehouse_from_env(args.duckdb_path).catalog_path)
     folders = sorted(root.glob("bf_*"))
     if not folders:
         print(f"No backfill under {root}.")
@@ -252,14 +269,6 @@ def command_list(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    target = os.environ.get("WAREHOUSE_TARGET", "duckdb")
-    if target != "duckdb" and args.command != "list":
-        # It copies, attaches and swaps DuckDB files: on another engine it would build nothing it could swap.
-        raise SystemExit(
-            f"stayhub backfill runs on the DuckDB target only, not WAREHOUSE_TARGET={target}. On Spark, rebuild a range with"
-            " one range run, which stages, checks and exchanges every partition: python -m stayhub.spark run --select ..."
-            " --vars '{start_ds: ..., end_ds: ...}' (README, Running on Spark). Nothing was done."
-        )
     return {"run": command_run, "resume": command_resume, "list": command_list}[args.command](args)
 
 

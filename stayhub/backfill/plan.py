@@ -150,6 +150,8 @@ def select_models(select: str, job_vars: dict, raw_root: Path, duckdb_path: Path
         raw_root,
         duckdb_path,
         target_path=target_path,
+        # The graph is the same on every engine: it is listed with the embedded DuckDB, whatever the warehouse's engine.
+        extra_env={"WAREHOUSE_TARGET": "duckdb"},
     )
     selected = {json.loads(line)["unique_id"] for line in result.stdout.splitlines() if line.startswith("{")}
     if not selected:

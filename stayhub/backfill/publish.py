@@ -1,4 +1,7 @@
-"""The database side of a backfill on DuckDB: copy, check, compare, swap.
+"""The database side of a backfill: copy, check, compare, swap. Described here
+for DuckDB; on Spark the build is schemas of production's catalog, read here
+through a catalog file of views (stayhub/backfill/engines.py), and the swap is
+the same macro without one transaction.
 
 DuckDB lets one process write a database file. A backfill therefore builds
 away from production: into a copy (the build database), chunk after chunk.
@@ -22,16 +25,15 @@ from pathlib import Path
 
 import duckdb
 
+from stayhub.backfill.engines import DuckDBBuild, DuckDBWarehouse, SparkBuild, SparkWarehouse
 from stayhub.backfill.plan import Chunk, Model, Plan, job_vars_args
-from stayhub.warehouse import DbtError, ds_range, ds_shift, raw_root_from_env, run_dbt, table_exists
+from stayhub.warehouse import DbtError, ds_range, ds_shift, raw_root_from_env, table_exists
 
 LEDGER = "audit.partition_ledger"
 INPUTS = "audit.partition_inputs"
 CHECK_RESULTS = "audit.partition_check_results"
 BACKFILL_RUNS = "audit.backfill_runs"
 RUN_HISTORY = "audit.run_history"
-# In the build database: what the swap publishes and the production version each partition was built from.
-SWAP_PARTITIONS = "audit.backfill_swap_partitions"
 # What identifies the version of a published partition in the ledger.
 VERSION_COLUMNS = ("run_id", "published_at", "row_count", "fingerprint")
 
@@ -323,9 +325,9 @@ def moved_partitions(plan: Plan, built_from: dict[str, dict[str, dict]], now: di
     return moved
 
 
-def _write_swap_partitions(build_db: Path, plan: Plan, built_from: dict[str, dict[str, dict]]) -> None:
-    """What the swap publishes, written into the build database for swap_backfill: one row per model and ds,
-    with its relation, its level and the ledger version production held when the build copied it."""
+def _write_swap_partitions(path: Path, plan: Plan, built_from: dict[str, dict[str, dict]]) -> None:
+    """What the swap publishes, as the parquet file swap_backfill reads: one row per model and ds, with its
+    relation, its level and the ledger version production held when the build copied it."""
     levels = {name: level.index for level in plan.levels for name in level.models}
     rows = []
     for model in plan.models.values():
@@ -335,37 +337,50 @@ def _write_swap_partitions(build_db: Path, plan: Plan, built_from: dict[str, dic
                 (model.name, model.relation, levels.get(model.name, 0), day, version is not None)
                 + tuple(None if version is None else version[column] for column in VERSION_COLUMNS)
             )
-    with connect(build_db) as connection:
-        connection.execute("create schema if not exists audit")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with duckdb.connect() as connection:
         connection.execute(
-            f"create or replace table {SWAP_PARTITIONS} (model_name varchar, relation varchar, level integer, ds date, in_production boolean, "
+            "create table swap_partitions (model_name varchar, relation varchar, level integer, ds date, in_production boolean, "
             "run_id varchar, published_at varchar, row_count bigint, fingerprint varchar)"
         )
         if rows:
             # One statement over column lists: executemany takes seconds for a year of partitions.
             columns = [list(column) for column in zip(*rows, strict=True)]
-            connection.execute(f"insert into {SWAP_PARTITIONS} select " + ", ".join(f"unnest(${index + 1})" for index in range(len(columns))), columns)
+            connection.execute("insert into swap_partitions select " + ", ".join(f"unnest(${index + 1})" for index in range(len(columns))), columns)
+        connection.execute(f"copy swap_partitions to '{partial}' (format parquet)")
+    os.replace(partial, path)
 
 
 def swap_into_production(
-    production_db: Path,
-    build_db: Path,
+    production: Path | DuckDBWarehouse | SparkWarehouse,
+    build: Path | DuckDBBuild | SparkBuild,
     plan: Plan,
     backfill_id: str,
     run_ids: list[str],
     built_from: dict[str, dict[str, dict]],
     raw_root: Path | None = None,
     target_path: Path | None = None,
+    swap_partitions_path: Path | None = None,
 ) -> dict[str, int]:
     """Replaces the backfilled partitions of every model in production and records them in the ledger (run_id =
     the chunk that built each, backfill_id = the backfill), with their lineage, check results and run history,
-    and the backfill in audit.backfill_runs: all in one transaction of `dbt run-operation swap_backfill`, through
-    the materialization's own exchange_partitions and partition_ledger_upsert, and only when every partition it
-    replaces still has, in production's ledger, the version `built_from` the build started from; otherwise
-    nothing is written and it raises ProductionMoved. Returns the rows published per model."""
-    _write_swap_partitions(build_db, plan, built_from)
+    and the backfill in audit.backfill_runs: by `dbt run-operation swap_backfill` (one transaction on DuckDB),
+    through the materialization's own exchange_partitions and partition_ledger_upsert, and only when every
+    partition it replaces still has, in production's ledger, the version `built_from` the build started from;
+    otherwise nothing is written and it raises ProductionMoved. Production and the build are DuckDB files or
+    an engine's (stayhub/backfill/engines.py). Returns the rows published per model."""
+    if not isinstance(production, DuckDBWarehouse | SparkWarehouse):
+        production = DuckDBWarehouse(production)
+    if not isinstance(build, DuckDBBuild | SparkBuild):
+        assert isinstance(production, DuckDBWarehouse), "a build file is a DuckDB warehouse's"
+        build = DuckDBBuild(production, Path(build))
+    folder = Path(swap_partitions_path).parent if swap_partitions_path is not None else Path(build.reads()).parent
+    swap_partitions_path = Path(swap_partitions_path) if swap_partitions_path is not None else folder / "swap_partitions.parquet"
+    _write_swap_partitions(swap_partitions_path, plan, built_from)
     arguments = {
-        "build_path": str(Path(build_db).resolve()),
+        **build.swap_arguments(),
+        "swap_partitions_path": str(swap_partitions_path.resolve()),
         "backfill_id": backfill_id,
         "job": plan.select,
         "start_ds": plan.start_ds,
@@ -373,20 +388,18 @@ def swap_into_production(
         "run_ids": sorted(run_ids),
     }
     try:
-        run_dbt(
+        production.dbt(
             ["run-operation", "swap_backfill", "--args", json.dumps(arguments), *job_vars_args(plan.vars)],
             raw_root if raw_root is not None else raw_root_from_env(),
-            production_db,
-            target_path=target_path if target_path is not None else Path(build_db).parent / "target",
-            # The backfill's folder (<backfill>/build/<warehouse file>) keeps the swap's dbt log.
-            log_path=Path(build_db).parent.parent / "logs" / "swap",
+            target_path=target_path if target_path is not None else folder / "target",
+            log_path=folder / "logs" / "swap",
             die_with_parent=True,
         )
     except DbtError as error:
         if "swap_backfill refused: production moved" in error.output:
-            raise ProductionMoved(moved_partitions(plan, built_from, ledger_versions(production_db, plan))) from None
+            raise ProductionMoved(moved_partitions(plan, built_from, ledger_versions(production.reads(), plan))) from None
         raise
-    with connect(production_db, read_only=True) as connection:
+    with connect(production.reads(), read_only=True) as connection:
         rows = dict(connection.execute(f"select model_name, sum(row_count) from {LEDGER} where backfill_id = ? group by 1", [backfill_id]).fetchall())
     return {model.name: int(rows.get(model.name) or 0) for model in plan.models.values() if published_days(plan, model)}
 

@@ -1,15 +1,16 @@
 """Runs a planned backfill: its chunks in order, each one dbt run of the whole
-job on the build database, then sanity checks, the comparison with production,
-and the swap.
+job on the build (a copy of the DuckDB database, or on Spark schemas of
+production's catalog: stayhub/backfill/engines.py), then sanity checks, the
+comparison with production, and the swap.
 
 Every finished chunk is recorded in state.json before the next starts, so a
 killed backfill resumes at the first chunk not done; production is written
-only by the swap, whose transaction also records the backfill in
-audit.backfill_runs, so a backfill is never swapped twice. When the build
-database is copied from production, state.json records the ledger's version
-of every partition the backfill will replace; the comparison and the swap's
-transaction check production still holds those versions, so a partition
-production republished meanwhile (newer than the build) is never overwritten.
+only by the swap, which also records the backfill in audit.backfill_runs, so
+a backfill is never swapped twice. When the build is copied from production,
+state.json records the ledger's version of every partition the backfill will
+replace; the comparison and the swap check production still holds those
+versions, so a partition production republished meanwhile (newer than the
+build) is never overwritten.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import time
 from pathlib import Path
 
 from stayhub.backfill import publish
+from stayhub.backfill.engines import warehouse_of
 from stayhub.backfill.plan import Chunk, Plan, describe, job_vars_args
 from stayhub.backfill.state import BackfillState, now
 from stayhub.ledger import stale_by_inputs_in
 from stayhub.operations.lock import WarehouseLocked, warehouse_lock
-from stayhub.warehouse import DbtError, run_dbt
+from stayhub.warehouse import DbtError
 
 # How long the swap waits for a run holding the warehouse's lock (a daily run) before it stops; resume swaps later.
 SWAP_LOCK_TIMEOUT_SECONDS = 1800
@@ -82,7 +84,8 @@ class Runner:
         self.state = state
         self.plan = state.plan
         self.raw_root = Path(state.data["raw_root"])
-        self.production = Path(state.data["duckdb_path"])
+        self.warehouse = warehouse_of(state)
+        self.build = self.warehouse.build(state)
         self.out, self.err = out, err
         self.progress: Progress | None = None
 
@@ -91,17 +94,17 @@ class Runner:
 
     def run_chunk(self, chunk: Chunk) -> None:
         """One dbt run of the whole job (its partitioned models and its views, as one range run of it builds
-        them) for the chunk's days, on the build database; recorded in state.json when it finished."""
+        them) for the chunk's days, on the build; recorded in state.json when it finished."""
         task = chunk_task(chunk)
         target = self.state.folder / "target" / "chunks"
         (target / "run_results.json").unlink(missing_ok=True)
         attempts = self.state.data["tasks"].get(task, {}).get("attempts", 0) + 1
         self.state.record_task(task, status="running", attempts=attempts, started_at=now(), window=[chunk.start_ds, chunk.end_ds])
         try:
-            run_dbt(
-                ["run", "--select", *self.plan.models, *self.plan.view_relations, "--threads", str(self.plan.parallelism), *job_vars_args(self.plan.vars)],
+            self.build.dbt(
+                ["run", "--select", *self.plan.models, *self.plan.view_relations, "--threads", str(self.plan.parallelism)],
                 self.raw_root,
-                self.state.build_db,
+                self.plan.vars,
                 target_path=target,
                 window={"start_ds": chunk.start_ds, "end_ds": chunk.end_ds},
                 extra_env={"DBT_LOG_PATH": str(self.state.folder / "logs")},
@@ -112,7 +115,7 @@ class Runner:
             raise BackfillFailed(f"chunk {chunk.label} failed: {error}") from None
         invocation_id = json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
         written = [(model.relation, publish.kept_days(self.plan, model, chunk)) for model in self.plan.models.values()]
-        rows = publish.partition_rows(self.state.build_db, written)
+        rows = publish.partition_rows(self.build.reads(), written)
         self.state.record_task(task, status="done", invocation_id=invocation_id, rows=rows, finished_at=now())
         assert self.progress is not None, "execute() sets the progress before any chunk runs"
         self.progress.advance(rows, f"chunk {chunk.label}")
@@ -123,14 +126,14 @@ class Runner:
         return sorted({task["invocation_id"] for task in self.state.data["tasks"].values() if task.get("invocation_id")})
 
     def record_production_versions(self) -> None:
-        """The ledger's version of every partition the backfill replaces, read from the build database
-        before anything is built in it: exactly what the build starts from."""
-        self.state.data["production_versions"] = publish.ledger_versions(self.state.build_db, self.plan)
+        """The ledger's version of every partition the backfill replaces, read from the build before
+        anything is built in it: exactly what the build starts from."""
+        self.state.data["production_versions"] = publish.ledger_versions(self.build.reads(), self.plan)
         self.state.save()
 
     def start_over(self) -> None:
         """Drops the build and every chunk done, so the job is built again from a new copy of production."""
-        shutil.rmtree(self.state.build_db.parent, ignore_errors=True)
+        self.build.drop(self.raw_root)
         shutil.rmtree(self.state.folder / "chunks", ignore_errors=True)  # an older runner's parallel chunks
         self.state.data.update(tasks={}, production_versions=None)
         self.state.data.pop("merged_levels", None)
@@ -155,13 +158,13 @@ class Runner:
         state, plan = self.state, self.plan
         started = time.monotonic()
         with state.lock():
-            if state.phase == "swapped" or publish.already_swapped(self.production, state.backfill_id):
+            if state.phase == "swapped" or publish.already_swapped(self.warehouse.reads(), state.backfill_id):
                 if state.phase != "swapped":
                     state.set_phase("swapped")
                 self.say(f"Backfill {state.backfill_id} was already swapped into production; nothing to do.")
-                return 0
-            if not self.production.exists():
-                raise SystemExit(f"Production database {self.production} does not exist: run `dbt seed` first.")
+                return self.drop_build()
+            if not self.warehouse.exists():
+                raise SystemExit(f"Production warehouse {self.warehouse.location} does not exist: run `dbt seed` first.")
             if rebuild:
                 self.start_over()
                 self.say(f"Rebuilding backfill {state.backfill_id} from a new copy of production.")
@@ -170,8 +173,8 @@ class Runner:
                 self.say(f"Resuming backfill {state.backfill_id}: {done} of {task_count(plan)} chunks already done.")
             else:
                 self.say(describe(plan))
-            if not state.build_db.exists():
-                publish.copy_database(self.production, state.build_db)
+            if not self.build.exists():
+                self.build.create(self.raw_root)
                 self.record_production_versions()
             elif state.data.get("production_versions") is None and not state.data["tasks"] and not state.data.get("merged_levels"):
                 # Killed between the copy and the record: nothing was built in the copy yet.
@@ -190,7 +193,7 @@ class Runner:
                 return 1
             built = time.monotonic()
 
-            problems = publish.sanity_problems(state.build_db, plan, self.run_ids())
+            problems = publish.sanity_problems(self.build.reads(), plan, self.run_ids())
             if problems:
                 state.set_phase("failed", "; ".join(problems))
                 self.say(f"\nBackfill {state.backfill_id}: sanity checks failed, production is unchanged:\n  " + "\n  ".join(problems))
@@ -205,8 +208,9 @@ class Runner:
                     f"Nothing was swapped. Build it again: stayhub backfill resume {state.backfill_id} --rebuild"
                 )
                 return 1
-            diffs = publish.compare_with_production(self.production, state.build_db, plan)
-            moved = publish.moved_partitions(plan, built_from, publish.ledger_versions(self.production, plan))
+            production = self.warehouse.reads()
+            diffs = publish.compare_with_production(production, self.build.reads(), plan)
+            moved = publish.moved_partitions(plan, built_from, publish.ledger_versions(production, plan))
             (state.folder / "diff.md").write_text(publish.diff_report(state.backfill_id, diffs, moved=moved) + "\n")
             self.say("\n" + publish.diff_report(state.backfill_id, diffs, limit=10, moved=moved))
             self.say(f"\nFull comparison: {state.folder / 'diff.md'}")
@@ -222,10 +226,10 @@ class Runner:
 
             try:
                 # One writer per warehouse: the swap waits for a daily run that holds the warehouse's lock.
-                with warehouse_lock(self.production, f"stayhub backfill {state.backfill_id} (swap)", timeout=SWAP_LOCK_TIMEOUT_SECONDS):
+                with warehouse_lock(self.warehouse.lock_path(), f"stayhub backfill {state.backfill_id} (swap)", timeout=SWAP_LOCK_TIMEOUT_SECONDS):
                     published = publish.swap_into_production(
-                        self.production,
-                        state.build_db,
+                        self.warehouse,
+                        self.build,
                         plan,
                         state.backfill_id,
                         self.run_ids(),
@@ -233,6 +237,7 @@ class Runner:
                         raw_root=self.raw_root,
                         # The chunks' target folder: dbt's partial parse of the job's vars is warm there.
                         target_path=state.folder / "target" / "chunks",
+                        swap_partitions_path=state.folder / "swap_partitions.parquet",
                     )
             except WarehouseLocked as error:
                 state.set_phase("failed", f"not swapped: {error}")
@@ -246,33 +251,45 @@ class Runner:
             swapped = time.monotonic()
             self.create_missing_views()
             self.say(self.summary(published, started, built, compared, swapped))
-            shutil.rmtree(state.build_db.parent, ignore_errors=True)
-            return 0
+            return self.drop_build()
+
+    def drop_build(self) -> int:
+        """Drops the build of a swapped backfill; one that cannot be dropped now is dropped by the next resume."""
+        try:
+            self.build.drop(self.raw_root)
+        except DbtError as error:
+            self.say(f"The build was not dropped: {error}\nDrop it with: stayhub backfill resume {self.state.backfill_id}")
+            return 1
+        return 0
 
     def create_missing_views(self) -> None:
         """Views of the job production lacks (a first backfill) are created there after the swap: as the build
-        database defines them, or by dbt for any it does not."""
+        database defines them, or by dbt for any it does not. On Spark, whose views the runner cannot read,
+        dbt creates (or replaces) every view of the job."""
         relations = self.plan.view_relations
-        missing = [name for name in sorted(relations) if publish.missing_relations(self.production, [relations[name]])]
+        if self.build.copies_views():
+            missing = [name for name in sorted(relations) if publish.missing_relations(self.warehouse.reads(), [relations[name]])]
+            not_copied = set(publish.copy_views(self.warehouse.reads(), self.build.reads(), [relations[name] for name in missing])) if missing else set()
+            by_dbt = [name for name in missing if relations[name] in not_copied]
+        else:
+            missing = by_dbt = sorted(relations)
         if not missing:
             return
-        not_copied = set(publish.copy_views(self.production, self.state.build_db, [relations[name] for name in missing]))
-        by_dbt = [name for name in missing if relations[name] in not_copied]
         if by_dbt:
-            run_dbt(
+            self.warehouse.dbt(
                 ["run", "--select", *by_dbt, *job_vars_args(self.plan.vars)],
                 self.raw_root,
-                self.production,
                 window={"ds": self.plan.end_ds},
                 target_path=self.state.folder / "target" / "views",
                 die_with_parent=True,
             )
-        self.say(f"Created the views production lacked: {', '.join(missing)}")
+        created = "the views production lacked" if self.build.copies_views() else "the job's views"
+        self.say(f"Created {created}: {', '.join(missing)}")
 
     def summary(self, published: dict[str, int], started: float, built: float, compared: float, swapped: float) -> str:
         lines = [
             "",
-            f"Backfill {self.state.backfill_id} swapped into production, in one transaction:",
+            f"Backfill {self.state.backfill_id} swapped into production{', in one transaction' if self.warehouse.engine == 'duckdb' else ''}:",
             "| model | partitions | rows |",
             "|---|---:|---:|",
         ]
@@ -283,7 +300,7 @@ class Runner:
         )
         if self.plan.downstream:
             lines.append(f"Downstream models not in this job read what it rebuilt: {', '.join(self.plan.downstream)}")
-        stale = stale_by_inputs_in(self.production)
+        stale = stale_by_inputs_in(self.warehouse.reads())
         if stale:
             lines.append(
                 f"{sum(len(days) for days in stale.values())} partition(s) are built on partitions that changed since and are stale now: "

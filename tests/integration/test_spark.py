@@ -1,6 +1,7 @@
 """The same project on Spark (local session, .venv-spark): the same landing zone (a generated sample with the
 landing reader's edge cases added) built on DuckDB and on Spark gives the same rows in every partitioned table;
-a daily run after the range run stays equal; a bad partition is blocked on Spark with production unchanged.
+a daily run after the range run stays equal; a bad partition is blocked on Spark with production unchanged;
+the backfill runner rebuilds a range on Spark in schemas of its own and swaps it in.
 
 One sample, built once per engine for the module: a range run of FIRST_DS .. RANGE_END_DS, then a daily run
 of DAILY_DS for the facts and the cumulative table built on them. Spark takes a few seconds per model, so
@@ -11,14 +12,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import pytest
 
 from stayhub import generate
+from stayhub.backfill.engines import write_spark_catalog
 from stayhub.engine_parity import compare_builds, partitioned_tables, spark_table_folder
 from stayhub.spark import SPARK_PYTHON, run_dbt_on_spark
-from stayhub.warehouse import write_sample_pii_key
+from stayhub.warehouse import PROJECT_ROOT, write_sample_pii_key
 from tests.integration import reader_landing
 from tests.integration.conftest import Warehouse
 from tests.integration.test_stage_check_exchange import land_day
@@ -32,6 +36,8 @@ EDGE_CASES_DS = "2025-01-02"
 SHORT_RUN_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # The daily run: the events' chain, facts and cumulative table included.
 DAILY_SELECT = ["--select", "+cum_user_activity"]
+# The backfill on Spark: a fact and the cumulative table built on it, two days of the range.
+BACKFILL_JOB = ["--select", "fct_page_views cum_user_activity", "--start-ds", "2025-01-02", "--end-ds", RANGE_END_DS]
 
 
 def require_spark() -> None:
@@ -48,8 +54,33 @@ class SparkBuild:
         self.raw_root = raw_root
         self.pii_key = pii_key
 
+    @property
+    def env(self) -> dict[str, str]:
+        return {"WAREHOUSE_PII_KEY_FILE": str(self.pii_key), "WAREHOUSE_SPARK_JAVA_OPTIONS": SHORT_RUN_JAVA_OPTIONS}
+
     def dbt(self, *args: str, check: bool = True, window: dict | None = None):
-        return run_dbt_on_spark(list(args), self.raw_root, self.spark_dir, check=check, window=window, extra_env={"WAREHOUSE_PII_KEY_FILE": str(self.pii_key)})
+        return run_dbt_on_spark(list(args), self.raw_root, self.spark_dir, check=check, window=window, extra_env=self.env)
+
+    def backfill(self, *args: str) -> str:
+        """`stayhub backfill ...` on this Spark warehouse (WAREHOUSE_TARGET=spark); its output."""
+        command, *rest = args
+        env = {**os.environ, **self.env, "WAREHOUSE_TARGET": "spark", "WAREHOUSE_SPARK_DIR": str(self.spark_dir)}
+        result = subprocess.run(
+            [sys.executable, "-m", "stayhub", "backfill", command, "--raw-root", str(self.raw_root), *rest],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout
+        return result.stdout
+
+    def query(self, sql: str) -> list[tuple]:
+        """`sql` over the tables Spark wrote, as the backfill runner reads them (write_spark_catalog)."""
+        catalog = write_spark_catalog(self.spark_dir, self.spark_dir.parent / "test-catalog.duckdb")
+        with duckdb.connect(str(catalog), read_only=True) as connection:
+            return connection.sql(sql).fetchall()
 
     def partitions(self, schema: str, table: str) -> list[tuple]:
         """(ds, rows, checksum) of a table Spark wrote, read from its parquet files."""
@@ -135,3 +166,49 @@ def test_a_bad_partition_is_blocked_on_spark_and_production_is_unchanged(builds,
             f"select model_name, cast(ds as varchar), check_name, status from read_parquet('{audit}/*.parquet') where status = 'fail'"
         ).fetchall()
     assert ("base_listings__lines", BLOCKED_DS, "snapshot_not_empty", "fail") in failed
+
+
+def test_the_backfill_runner_rebuilds_a_range_on_spark_in_schemas_of_its_own_and_swaps_it_in(builds):
+    """After the module's other tests (it republishes two days of two tables, with the same rows)."""
+    spark, warehouse = builds["spark"], builds["warehouse"]
+    warehouse_folder = spark.spark_dir / "warehouse"
+    before = spark.partitions("marts", "fct_page_views")
+
+    built = spark.backfill("run", *BACKFILL_JOB, "--no-swap")
+    assert "Checks passed; not swapped (--no-swap)" in built
+    assert "No existing partition changes." in built
+    backfill_id = built.split("Backfill ", 1)[1].split(";", 1)[0]
+    # The build is schemas of the same catalog, named after the backfill; production is untouched.
+    build_schemas = sorted(folder.name for folder in warehouse_folder.glob(f"{backfill_id.lower()}_*.db"))
+    assert f"{backfill_id.lower()}_marts.db" in build_schemas and f"{backfill_id.lower()}_audit.db" in build_schemas
+    assert spark.partitions("marts", "fct_page_views") == before
+    assert spark.query(f"select count(*) from audit.partition_ledger where backfill_id = '{backfill_id}'") == [(0,)]
+
+    swapped = spark.backfill("resume", backfill_id)
+    assert f"Backfill {backfill_id} swapped into production:" in swapped
+    # Both models' partitions of the range and the lookback before it, in the ledger as this backfill's.
+    published = spark.query(
+        f"select model_name, count(*), min(cast(ds as varchar)), max(cast(ds as varchar)) from audit.partition_ledger"
+        f" where backfill_id = '{backfill_id}' group by 1 order by 1"
+    )
+    assert [(model, count, last) for model, count, _, last in published] == [("cum_user_activity", 6, RANGE_END_DS), ("fct_page_views", 6, RANGE_END_DS)]
+    assert spark.query(f"select job, partitions from audit.backfill_runs where backfill_id = '{backfill_id}'") == [("fct_page_views cum_user_activity", 12)]
+    # The chunk's checks are production's now, once each.
+    checks = spark.query(
+        "select count(*), count(distinct model_name || cast(ds as varchar) || check_name) from audit.partition_check_results"
+        f" where run_id in (select run_id from audit.partition_ledger where backfill_id = '{backfill_id}')"
+    )
+    assert checks[0][0] == checks[0][1] > 0
+    assert not list(warehouse_folder.glob(f"{backfill_id.lower()}_*.db"))
+    # The same rows as before, so production still equals the DuckDB build of the same landing zone.
+    _, differences = compare_builds(warehouse.duckdb_path, spark.spark_dir, [("marts", "fct_page_views"), ("cumulative", "cum_user_activity")])
+    assert [str(difference) for difference in differences] == []
+
+    # The ledger on Spark, read with Spark's fingerprints: the backfill's partitions are current (and the daily
+    # run's after them too: republished with the same rows), while a model the daily run left out misses its day
+    # (and its partitions built on facts the daily run's lookback republished with late rows are stale).
+    stale = spark.backfill("run", "--stale", "--select", "fct_page_views cum_user_activity mtr_marketplace_daily", "--dry-run")
+    assert "Backfill of 'mtr_marketplace_daily'" in stale and " in 1 model(s)." in stale
+    assert f"partition(s) {FIRST_DS} .. {DAILY_DS}" in stale
+    assert "Dry run: nothing was built." in stale
+    assert "already swapped" in spark.backfill("resume", backfill_id)
