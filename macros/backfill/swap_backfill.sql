@@ -32,11 +32,14 @@
          the chunks read: this swap's for the partitions it publishes, the
          build's for the others (so a partition built on an input production
          republished meanwhile is stale, not current);
-      5. records the backfill in audit.backfill_runs; then commits.
+      5. records the backfill in audit.backfill_runs; then commits;
+      6. with drop_build_after, drops a build of prefixed schemas.
     Without transactions (Spark) a failure part-way leaves some partitions
     swapped; running the same swap again finishes it.
 -#}
-{% macro swap_backfill(backfill_id, job, start_ds, end_ds, run_ids, swap_partitions_path, build_path=none, build_schema_prefix=none) %}
+{% macro swap_backfill(
+    backfill_id, job, start_ds, end_ds, run_ids, swap_partitions_path, build_path=none, build_schema_prefix=none, drop_build_after=false
+) %}
     {%- if not execute -%}
         {{ return(none) }}
     {%- endif -%}
@@ -139,6 +142,10 @@
         where backfill_id = {{ backfill_literal }}
     {%- endcall -%}
     {%- do adapter.commit() -%}
+    {#- The build's schemas go in the same invocation (one Spark start less); the runner drops what is left. -#}
+    {%- if drop_build_after and build_schema_prefix is not none -%}
+        {%- do drop_backfill_build(build_schema_prefix) -%}
+    {%- endif -%}
 {% endmacro %}
 
 

@@ -6,10 +6,13 @@
     (audit.partition_inputs), and every partition built on one of them,
     however far downstream (a cumulative table's later partitions). Silent
     when there are none. stayhub/ledger.py lists them with their reasons,
-    `stayhub backfill run --stale` rebuilds them.
+    `stayhub backfill run --stale` rebuilds them. Silent in a backfill's
+    chunk built in schemas of its own (var backfill_build): what its build
+    makes stale is not production's, and the runner reports what the swap
+    made stale.
 -#}
 {% macro report_stale_partitions() %}
-    {%- if not execute or flags.WHICH not in ('run', 'build', 'retry') -%}
+    {%- if not execute or flags.WHICH not in ('run', 'build', 'retry') or var('backfill_build', none) -%}
         {{ return('') }}
     {%- endif -%}
     {%- set ledger = partition_ledger_relation() -%}

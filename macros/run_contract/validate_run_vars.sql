@@ -61,7 +61,7 @@
 {% macro _known_run_vars() %}
     {{ return([
         'ds', 'start_ds', 'end_ds', 'lookback_days', 'landing_max_lateness_days', 'landing_max_clock_skew_minutes',
-        'raw_root', 'publish_mode', 'microbatch_begin', 'landing_sources', 'landing_root_default',
+        'raw_root', 'publish_mode', 'microbatch_begin', 'landing_sources', 'landing_root_default', 'backfill_build',
     ]) }}
 {% endmacro %}
 
@@ -97,6 +97,14 @@
     {%- elif raw_root is not none -%}
         {#- Raises on a path that cannot be pasted into SQL (quotes, globs). -#}
         {%- do landing_root() -%}
+    {%- endif -%}
+    {#- Set by the backfill runner's chunks on Spark (backfill_build_schema): never a production schema. -#}
+    {%- set build = var('backfill_build', none) -%}
+    {%- if build is not none and not (
+        build is mapping and modules.re.fullmatch('bf_[a-z0-9_]+_', build.get('schema_prefix') or '') and build.get('models') is iterable
+        and build.get('models') is not string
+    ) -%}
+        {%- do problems.append("var `backfill_build` must be {schema_prefix: bf_<id>_, models: [...]} (the backfill runner's), got '" ~ build ~ "'") -%}
     {%- endif -%}
     {{ return(problems) }}
 {% endmacro %}

@@ -30,6 +30,8 @@ def relations(warehouse) -> list[str]:
         ("{start_ds: 2025-03-01}", "`start_ds` and `end_ds` go together"),
         ("{ds: 2025-03-01, start_ds: 2025-03-01, end_ds: 2025-03-02}", "pass either `ds` or `start_ds` with `end_ds`, not both"),
         ('{end_ds: "13/01/2025", start_ds: 2025-01-01}', "var `end_ds` must be a date written YYYY-MM-DD, got '13/01/2025'"),
+        # The backfill runner's build schemas (Spark): a prefix that could name production's schemas is refused.
+        ("{backfill_build: {schema_prefix: mar, models: [fct_page_views]}}", "var `backfill_build` must be {schema_prefix: bf_<id>_, models: [...]}"),
     ],
 )
 def test_bad_vars_fail_before_any_sql_runs(fresh_warehouse, vars_text, message):
