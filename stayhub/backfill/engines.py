@@ -67,17 +67,28 @@ def write_spark_catalog(spark_dir: Path | str, catalog: Path | str, schema_prefi
             if not schema_prefix and schema.startswith("bf_"):
                 continue
             for table in sorted(child for child in folder.iterdir() if child.is_dir()):
-                first_file = next(table.rglob("*.parquet"), None)
+                first_file = _first_committed_file(table)
                 if first_file is None:
                     continue
-                keys = [part.split("=", 1)[0] for part in first_file.relative_to(table).parts[:-1] if "=" in part]
+                keys = [part.split("=", 1)[0] for part in first_file.relative_to(table).parts[:-1]]
                 types = ", ".join(f"'{key}': {_PARTITION_TYPES[key]}" for key in keys if key in _PARTITION_TYPES)
-                options = f", hive_partitioning = true, hive_types = {{{types}}}" if types else ""
-                path = str(table).replace("'", "''")
+                options = f", hive_partitioning = true, hive_types = {{{types}}}" if keys else ""
+                # Partition folders only, as deep as the table's: not a killed write's _temporary or .spark-staging files.
+                files = "/".join([str(table).replace("'", "''"), *(f"{key}=*" for key in keys), "*.parquet"])
                 connection.execute(f'create schema if not exists "{schema}"')
-                connection.execute(f'create view "{schema}"."{table.name}" as select * from read_parquet(\'{path}/**/*.parquet\'{options})')
+                connection.execute(f'create view "{schema}"."{table.name}" as select * from read_parquet(\'{files}\'{options})')
     os.replace(partial, catalog)
     return catalog
+
+
+def _first_committed_file(table: Path) -> Path | None:
+    """A part file of the table outside the folders Spark writes before it commits (_temporary,
+    .spark-staging-...): under partition folders (key=value) only, or in the table's own folder."""
+    for path in table.rglob("*.parquet"):
+        folders = path.relative_to(table).parts[:-1]
+        if not path.name.startswith(("_", ".")) and all("=" in folder and not folder.startswith(("_", ".")) for folder in folders):
+            return path
+    return None
 
 
 class DuckDBWarehouse:

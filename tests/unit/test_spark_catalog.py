@@ -24,6 +24,10 @@ def test_the_catalog_reads_partitioned_and_plain_tables_and_keeps_builds_apart(t
     )
     write_parquet(warehouse / "audit.db" / "backfill_runs", "select 'bf_1' as backfill_id")
     (warehouse / "marts.db" / "fct_empty").mkdir()  # a table without rows has no files
+    # What a killed Spark write leaves: files it never committed, which no reader may see.
+    write_parquet(warehouse / "marts.db" / "fct_page_views" / "_temporary" / "0" / "ds=2025-01-01", "select 7 as id_page_view, 1.0 as m_dwell")
+    write_parquet(warehouse / "marts.db" / "fct_page_views" / ".spark-staging-1" / "ds=2025-01-02", "select 8 as id_page_view, 1.0 as m_dwell")
+    write_parquet(warehouse / "marts.db" / "fct_only_staged" / "_temporary" / "0" / "ds=2025-01-01", "select 9 as id")
     # A backfill's build: the same relation in its own schema, with other rows.
     write_parquet(warehouse / "bf_20261130t101010123_marts.db" / "fct_page_views" / "ds=2025-01-02", "select 99 as id_page_view, 0.5 as m_dwell")
 
