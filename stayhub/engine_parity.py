@@ -42,8 +42,42 @@ def partitioned_tables(manifest_path: Path | str) -> list[tuple[str, str]]:
     )
 
 
+#: Partition columns of the project's Spark tables, with the types DuckDB reads them as.
+_PARTITION_TYPES = {"ds": "date", "model_name": "varchar"}
+
+
+def spark_warehouse_folder(spark_dir: Path | str) -> Path:
+    """Where the `spark` target keeps its tables (spark.sql.warehouse.dir): <schema>.db/<table>/ in it."""
+    return Path(spark_dir).resolve() / "warehouse"
+
+
 def spark_table_folder(spark_dir: Path | str, schema: str, table: str) -> Path:
-    return Path(spark_dir) / "warehouse" / f"{schema}.db" / table
+    return spark_warehouse_folder(spark_dir) / f"{schema}.db" / table
+
+
+def _first_committed_file(table: Path) -> Path | None:
+    """A part file of the table outside the folders Spark writes before it commits (_temporary,
+    .spark-staging-...): under partition folders (key=value) only, or in the table's own folder."""
+    for path in table.rglob("*.parquet"):
+        folders = path.relative_to(table).parts[:-1]
+        if not path.name.startswith(("_", ".")) and all("=" in folder and not folder.startswith(("_", ".")) for folder in folders):
+            return path
+    return None
+
+
+def spark_table_sql(table: Path) -> str | None:
+    """A DuckDB relation over the committed parquet files of a table Spark wrote in folder `table`, its
+    partition columns read from the folder names (ds as a DATE); None when it has no file (no rows).
+    It globs the partition folders only, as deep as the table's: never a killed write's _temporary or
+    .spark-staging files."""
+    first_file = _first_committed_file(table)
+    if first_file is None:
+        return None
+    keys = [part.split("=", 1)[0] for part in first_file.relative_to(table).parts[:-1]]
+    types = ", ".join(f"'{key}': {_PARTITION_TYPES[key]}" for key in keys if key in _PARTITION_TYPES)
+    options = f", hive_partitioning = true, hive_types = {{{types}}}" if keys else ""
+    files = "/".join([str(table).replace("'", "''"), *(f"{key}=*" for key in keys), "*.parquet"])
+    return f"read_parquet('{files}'{options})"
 
 
 def _normalised(expression: str, column_type: str) -> str:
@@ -96,8 +130,8 @@ def compare_builds(
             continue
         spark: dict[str, tuple[int, int]] = {}
         # A table without rows has no partition folder on Spark: nothing to read, and nothing to compare its columns with.
-        if any(folder.glob("ds=*/*.parquet")):
-            spark_sql = f"read_parquet('{folder}/ds=*/*.parquet', hive_partitioning = true, hive_types = {{'ds': date}})"
+        spark_sql = spark_table_sql(folder)
+        if spark_sql is not None:
             spark_columns = _columns(connection, spark_sql)
             if set(duck_columns) != set(spark_columns):
                 only_duck = sorted(set(duck_columns) - set(spark_columns))

@@ -26,24 +26,15 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from stayhub.backfill.plan import job_vars_args
+from stayhub.engine_parity import spark_table_sql, spark_warehouse_folder
 from stayhub.warehouse import run_dbt
 
 if TYPE_CHECKING:
     from stayhub.backfill.state import BackfillState
 
-#: The audit tables a build on Spark starts from (production's), by relation.
-AUDIT_RELATIONS = (
-    "audit.partition_ledger",
-    "audit.partition_inputs",
-    "audit.partition_first_published",
-    "audit.partition_check_results",
-    "audit.run_history",
-)
 #: The DuckDB file of views over a Spark warehouse's tables, in the warehouse folder.
 SPARK_CATALOG_NAME = "catalog.duckdb"
 DEFAULT_SPARK_DIR = "data/spark"
-#: Partition columns of the project's Spark tables, with the types DuckDB reads them as.
-_PARTITION_TYPES = {"ds": "date", "model_name": "varchar"}
 
 
 def spark_dir_from_env() -> Path:
@@ -52,43 +43,26 @@ def spark_dir_from_env() -> Path:
 
 def write_spark_catalog(spark_dir: Path | str, catalog: Path | str, schema_prefix: str = "") -> Path:
     """A DuckDB file at `catalog` holding, for every table Spark wrote under spark_dir whose schema starts
-    with schema_prefix, a view schema.table (the prefix taken off) over its parquet files: a table
-    partitioned by ds reads with ds a DATE. Production's (no prefix) leaves out the backfills' builds
-    (bf_...). A table without rows has no files, so no view. Written aside and moved into place, so a
-    reader never sees half a catalog."""
+    with schema_prefix, a view schema.table (the prefix taken off) over its committed parquet files
+    (spark_table_sql). Production's (no prefix) leaves out the backfills' builds (bf_...). A table
+    without rows has no files, so no view. Written aside and moved into place, so a reader never sees
+    half a catalog."""
     catalog = Path(catalog)
     catalog.parent.mkdir(parents=True, exist_ok=True)
     partial = catalog.with_name(f"{catalog.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
-    warehouse = Path(spark_dir).resolve() / "warehouse"
     with duckdb.connect(str(partial)) as connection:
-        for folder in sorted(warehouse.glob(f"{schema_prefix}*.db")):
+        for folder in sorted(spark_warehouse_folder(spark_dir).glob(f"{schema_prefix}*.db")):
             schema = folder.name[len(schema_prefix) : -len(".db")]
             if not schema_prefix and schema.startswith("bf_"):
                 continue
             for table in sorted(child for child in folder.iterdir() if child.is_dir()):
-                first_file = _first_committed_file(table)
-                if first_file is None:
-                    continue
-                keys = [part.split("=", 1)[0] for part in first_file.relative_to(table).parts[:-1]]
-                types = ", ".join(f"'{key}': {_PARTITION_TYPES[key]}" for key in keys if key in _PARTITION_TYPES)
-                options = f", hive_partitioning = true, hive_types = {{{types}}}" if keys else ""
-                # Partition folders only, as deep as the table's: not a killed write's _temporary or .spark-staging files.
-                files = "/".join([str(table).replace("'", "''"), *(f"{key}=*" for key in keys), "*.parquet"])
-                connection.execute(f'create schema if not exists "{schema}"')
-                connection.execute(f'create view "{schema}"."{table.name}" as select * from read_parquet(\'{files}\'{options})')
+                table_sql = spark_table_sql(table)
+                if table_sql is not None:
+                    connection.execute(f'create schema if not exists "{schema}"')
+                    connection.execute(f'create view "{schema}"."{table.name}" as select * from {table_sql}')
     os.replace(partial, catalog)
     return catalog
-
-
-def _first_committed_file(table: Path) -> Path | None:
-    """A part file of the table outside the folders Spark writes before it commits (_temporary,
-    .spark-staging-...): under partition folders (key=value) only, or in the table's own folder."""
-    for path in table.rglob("*.parquet"):
-        folders = path.relative_to(table).parts[:-1]
-        if not path.name.startswith(("_", ".")) and all("=" in folder and not folder.startswith(("_", ".")) for folder in folders):
-            return path
-    return None
 
 
 class DuckDBWarehouse:
@@ -146,13 +120,13 @@ class SparkWarehouse:
         return self.spark_dir
 
     def exists(self) -> bool:
-        return (self.spark_dir / "warehouse").is_dir()
+        return spark_warehouse_folder(self.spark_dir).is_dir()
 
     def reads(self) -> Path:
         return write_spark_catalog(self.spark_dir, self.catalog_path)
 
     def lock_path(self) -> Path:
-        return self.spark_dir / "warehouse"
+        return spark_warehouse_folder(self.spark_dir)
 
     def dbt(self, args: list[str], raw_root: Path, **options) -> subprocess.CompletedProcess:
         from stayhub.spark import run_dbt_on_spark
@@ -238,7 +212,9 @@ class SparkBuild:
         )
 
     def create(self, raw_root: Path) -> None:
-        relations = sorted({model.relation for model in self.plan.models.values()} | set(AUDIT_RELATIONS))
+        from stayhub.backfill.publish import BUILD_AUDIT_RELATIONS
+
+        relations = sorted({model.relation for model in self.plan.models.values()} | set(BUILD_AUDIT_RELATIONS))
         self._operation("create_backfill_build", {"schema_prefix": self.schema_prefix, "relations": relations}, raw_root)
         self.state.data["spark_build_created"] = True
         self.state.save()
@@ -260,7 +236,7 @@ class SparkBuild:
 
     def drop(self, raw_root: Path) -> None:
         # Also what a copy killed part-way left.
-        if any((self.warehouse.spark_dir / "warehouse").glob(f"{self.schema_prefix}*.db")):
+        if any(spark_warehouse_folder(self.warehouse.spark_dir).glob(f"{self.schema_prefix}*.db")):
             self._operation("drop_backfill_build", {"schema_prefix": self.schema_prefix}, raw_root)
         self.state.data["spark_build_created"] = False
         self.state.save()

@@ -34,6 +34,9 @@ INPUTS = "audit.partition_inputs"
 CHECK_RESULTS = "audit.partition_check_results"
 BACKFILL_RUNS = "audit.backfill_runs"
 RUN_HISTORY = "audit.run_history"
+FIRST_PUBLISHED = "audit.partition_first_published"
+# The audit tables a build that is not a copy of production's file (Spark) starts from, copied from production.
+BUILD_AUDIT_RELATIONS = (LEDGER, INPUTS, FIRST_PUBLISHED, CHECK_RESULTS, RUN_HISTORY)
 # What identifies the version of a published partition in the ledger.
 VERSION_COLUMNS = ("run_id", "published_at", "row_count", "fingerprint")
 

@@ -268,8 +268,10 @@ class Runner:
         dbt creates (or replaces) every view of the job."""
         relations = self.plan.view_relations
         if self.build.copies_views():
-            missing = [name for name in sorted(relations) if publish.missing_relations(self.warehouse.reads(), [relations[name]])]
-            not_copied = set(publish.copy_views(self.warehouse.reads(), self.build.reads(), [relations[name] for name in missing])) if missing else set()
+            production = self.warehouse.reads()
+            lacked = set(publish.missing_relations(production, [relations[name] for name in relations]))
+            missing = [name for name in sorted(relations) if relations[name] in lacked]
+            not_copied = set(publish.copy_views(production, self.build.reads(), [relations[name] for name in missing])) if missing else set()
             by_dbt = [name for name in missing if relations[name] in not_copied]
         else:
             missing = by_dbt = sorted(relations)

@@ -459,6 +459,39 @@ def test_a_swap_never_overwrites_partitions_production_republished_after_the_bui
     assert "cum_user_activity" in stale and "fct_page_views" not in stale and "base_events__lines" not in stale
 
 
+def test_a_swap_that_stopped_part_way_finishes_when_run_again(unswapped, tmp_path):
+    """Where the swap is not one transaction (Spark), a failure can leave partitions published and the backfill
+    not yet recorded. Running the swap again must finish it: the partitions this backfill published do not count
+    as production having moved, and the check results and run history already copied are not copied twice."""
+    warehouse, _ = unswapped
+    warehouse, folder = copy_backfill(warehouse, tmp_path)
+    state = BackfillState.load(folder)
+    run_ids = sorted({task["invocation_id"] for task in state.data["tasks"].values()})
+    runs = ", ".join(f"'{run_id}'" for run_id in run_ids)
+
+    def swap() -> dict[str, int]:
+        return publish.swap_into_production(warehouse.duckdb_path, state.build_db, state.plan, folder.name, run_ids, state.data["production_versions"])
+
+    def published_state() -> tuple:
+        """The chunks' rows copied into production, the ledger (the time of publication aside) and the partitions."""
+        return (
+            [warehouse.scalar(f"select count(*) from {table} where run_id in ({runs})") for table in (publish.CHECK_RESULTS, publish.RUN_HISTORY)],
+            warehouse.query(f"select * exclude (published_at) from {publish.LEDGER} order by all"),
+            partition_fingerprints(warehouse, "marts.fct_page_views"),
+        )
+
+    published = swap()
+    swapped = published_state()
+    assert swapped[0][0] > 0 and swapped[0][1] > 0
+    # Stopped before its last step: the backfill's row in audit.backfill_runs was never written.
+    with duckdb.connect(str(warehouse.duckdb_path)) as connection:
+        connection.execute(f"delete from {publish.BACKFILL_RUNS} where backfill_id = ?", [folder.name])
+
+    assert swap() == published
+    assert published_state() == swapped
+    assert warehouse.scalar(f"select count(*) from {publish.BACKFILL_RUNS} where backfill_id = '{folder.name}'") == 1
+
+
 def test_the_progress_bar_shows_chunks_rows_and_time(unswapped):
     """One line per chunk done (the output is not a terminal): the bar, chunks done of all, rows written so
     far, elapsed time and the chunk; on a terminal one line redrawn in place, ended when all are done."""
