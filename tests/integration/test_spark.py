@@ -33,7 +33,9 @@ DAILY_DS = "2025-01-04"
 BLOCKED_DS = "2025-01-05"
 EDGE_CASES_DS = "2025-01-02"
 # A JVM for short runs on tiny data: no C2 compiler, the serial collector (about a third less CPU here).
-SHORT_RUN_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+# C1 alone shrinks the code cache to 48 MB, which a long swap filled in CI ("Out of space in
+# CodeCache"): the default 240 MB is kept.
+SHORT_RUN_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m -XX:+UseSerialGC"
 # The daily run: the events' chain, facts and cumulative table included.
 DAILY_SELECT = ["--select", "+cum_user_activity"]
 # The backfill on Spark: a fact and the cumulative table built on it, two days of the range.
