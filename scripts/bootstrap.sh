@@ -36,7 +36,9 @@ stamp="$venv/.requirements.sha256"
 wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "bootstrap: installing pinned $requirements into $venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    # No byte-compiling of every installed module (a fifth of the install's CPU): Python compiles the
+    # ones it imports, on first import.
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile -r "$requirements"
     echo "$wanted" > "$stamp"
 fi
 if [ "$venv" != .venv ]; then

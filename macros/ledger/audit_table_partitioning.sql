@@ -1,7 +1,7 @@
 {#-
     The storage clause of an audit table that is rewritten by partition: none where the engine
     deletes rows (DuckDB); on Spark, whose tables take no DELETE, a parquet table partitioned by
-    `columns`, whose partitions are dropped and rewritten instead (spark__partition_ledger_upsert).
+    `columns`, whose partitions are overwritten instead (spark__partition_ledger_upsert).
 -#}
 {% macro audit_table_partitioning(columns) %}
     {{- return(adapter.dispatch('audit_table_partitioning')(columns)) -}}

@@ -56,12 +56,15 @@
 
 {#-
     Spark: its Hive tables take no DELETE. The ledger and its lineage are partitioned by (model_name, ds)
-    (ensure_partition_ledger): the window's partitions of the model are dropped (all of the model's on a
-    whole-table publish), then its rows inserted; one statement each, none of them a transaction.
+    (ensure_partition_ledger), and a dynamic partition overwrite replaces exactly the partitions its rows
+    fall in: the ledger has a row for every ds of the window, and so has the lineage when the model has
+    inputs. Partitions no row replaces are dropped first: all of the model's on a whole-table publish, and
+    the window's lineage when the model has no inputs (now). One statement each, none of them a transaction.
 -#}
 {% macro spark__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id, backfill_id, input_ledger) %}
     {%- set upsert = _partition_ledger_upsert_parts(model_name, stage, first_ds, last_ds, fingerprint, run_id, backfill_id, input_ledger) %}
-    {%- for relation in [partition_ledger_relation(), partition_inputs_relation()] %}
+    {%- set dropped = [partition_ledger_relation(), partition_inputs_relation()] if whole_table else ([] if upsert.input_rows else [partition_inputs_relation()]) %}
+    {%- for relation in dropped %}
     alter table {{ relation }} drop if exists
     {%- if whole_table %}
         partition (model_name = {{ upsert.model_literal }});
@@ -71,11 +74,13 @@
         {%- endfor %}
     {%- endif %}
     {%- endfor %}
-    insert into {{ partition_ledger_relation() }} (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum, backfill_id)
+    insert overwrite table {{ partition_ledger_relation() }} partition (model_name, ds)
+        (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum, backfill_id)
     {{ upsert.ledger_rows }};
     {{ upsert.first_published }}
     {%- if upsert.input_rows %};
-    insert into {{ partition_inputs_relation() }} (model_name, ds, input_model, input_ds, input_run_id, input_published_at, input_row_count, input_checksum)
+    insert overwrite table {{ partition_inputs_relation() }} partition (model_name, ds)
+        (model_name, ds, input_model, input_ds, input_run_id, input_published_at, input_row_count, input_checksum)
     {{ upsert.input_rows }}
     {%- endif %}
 {%- endmacro %}
