@@ -36,9 +36,7 @@ stamp="$venv/.requirements.sha256"
 wanted=$(sha256sum "$requirements" | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     echo "bootstrap: installing pinned $requirements into $venv"
-    # No byte-compiling of every installed module (a fifth of the install's CPU): Python compiles the
-    # ones it imports, on first import.
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-compile -r "$requirements"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     echo "$wanted" > "$stamp"
 fi
 if [ "$venv" != .venv ]; then

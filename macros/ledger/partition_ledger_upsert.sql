@@ -63,7 +63,8 @@
 -#}
 {% macro spark__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id, backfill_id, input_ledger) %}
     {%- set upsert = _partition_ledger_upsert_parts(model_name, stage, first_ds, last_ds, fingerprint, run_id, backfill_id, input_ledger) %}
-    {%- set dropped = [partition_ledger_relation(), partition_inputs_relation()] if whole_table else ([] if upsert.input_rows else [partition_inputs_relation()]) %}
+    {%- set dropped = [partition_ledger_relation(), partition_inputs_relation()] if whole_table else [] %}
+    {%- if not (whole_table or upsert.input_rows) %}{% do dropped.append(partition_inputs_relation()) %}{% endif %}
     {%- for relation in dropped %}
     alter table {{ relation }} drop if exists
     {%- if whole_table %}
