@@ -20,12 +20,14 @@ scripts/bootstrap.sh
 echo "== sqlfluff lint (models, macros, tests, analyses)"
 .venv/bin/sqlfluff lint --processes 2 models macros tests analyses
 
-echo "== dbt parse"
+echo "== dbt parse (beside ruff and mypy, one core each)"
 # As stayhub runs dbt (stayhub/warehouse.py run_dbt): in the warehouse's folder, the file named
 # warehouse.duckdb, so the partial-parse file it leaves in target/parse-cache warms every later run.
 project_root="$(pwd -P)"
 (cd "$(mktemp -d)" && DBT_PROFILES_DIR="$project_root/profiles" WAREHOUSE_DUCKDB_PATH=warehouse.duckdb \
-    "$project_root/.venv/bin/dbt" parse --quiet --project-dir "$project_root" --target-path "$project_root/target/parse-cache")
+    "$project_root/.venv/bin/dbt" parse --quiet --project-dir "$project_root" --target-path "$project_root/target/parse-cache") \
+    >"$setup_logs/dbt_parse.log" 2>&1 &
+parse_pid=$!
 
 echo "== ruff check (lint)"
 .venv/bin/ruff check .
@@ -35,6 +37,13 @@ echo "== ruff format --check"
 
 echo "== mypy (stayhub, dbt_plugins, tests, lint)"
 .venv/bin/mypy
+
+if ! wait "$parse_pid"; then
+    cat "$setup_logs/dbt_parse.log" >&2
+    echo "dbt parse failed" >&2
+    exit 1
+fi
+cat "$setup_logs/dbt_parse.log"
 
 for index in "${!setup_steps[@]}"; do
     step=${setup_steps[$index]}

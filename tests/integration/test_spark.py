@@ -58,7 +58,12 @@ class SparkBuild:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"WAREHOUSE_PII_KEY_FILE": str(self.pii_key), "WAREHOUSE_SPARK_JAVA_OPTIONS": SHORT_RUN_JAVA_OPTIONS}
+        return {
+            "WAREHOUSE_PII_KEY_FILE": str(self.pii_key),
+            "WAREHOUSE_SPARK_JAVA_OPTIONS": SHORT_RUN_JAVA_OPTIONS,
+            # Statements on a few hundred rows: interpreted, not compiled to Java (about a tenth less CPU).
+            "WAREHOUSE_SPARK_WHOLE_STAGE_CODEGEN": "false",
+        }
 
     def dbt(self, *args: str, check: bool = True, window: dict | None = None):
         return run_dbt_on_spark(list(args), self.raw_root, self.spark_dir, check=check, window=window, extra_env=self.env)
