@@ -199,6 +199,9 @@ def test_the_backfill_runner_rebuilds_a_range_on_spark_in_schemas_of_its_own_and
         f" where backfill_id = '{backfill_id}' group by 1 order by 1"
     )
     assert [(model, count, last) for model, count, _, last in published] == [("cum_user_activity", 6, RANGE_END_DS), ("fct_page_views", 6, RANGE_END_DS)]
+    # The ledger's partitions were overwritten, not added to: one row per model and ds, after the range run,
+    # the daily run's lookback and the swap each published some of them.
+    assert spark.query("select model_name, ds from audit.partition_ledger group by model_name, ds having count(*) > 1") == []
     assert spark.query(f"select job, partitions from audit.backfill_runs where backfill_id = '{backfill_id}'") == [("fct_page_views cum_user_activity", 12)]
     # The chunk's checks are production's now, once each.
     checks = spark.query(
