@@ -20,7 +20,7 @@ import pytest
 
 from stayhub import generate
 from stayhub.backfill.engines import write_spark_catalog
-from stayhub.engine_parity import compare_builds, partitioned_tables, spark_table_folder
+from stayhub.engine_parity import compare_builds, partitioned_tables, spark_table_folder, spark_table_sql
 from stayhub.spark import SPARK_PYTHON, run_dbt_on_spark
 from stayhub.warehouse import PROJECT_ROOT, write_sample_pii_key
 from tests.integration import reader_landing
@@ -90,13 +90,11 @@ class SparkBuild:
             return connection.sql(sql).fetchall()
 
     def partitions(self, schema: str, table: str) -> list[tuple]:
-        """(ds, rows, checksum) of a table Spark wrote, read from its parquet files."""
-        folder = spark_table_folder(self.spark_dir, schema, table)
+        """(ds, rows, checksum) of a table Spark wrote, read from its committed parquet files."""
+        table_sql = spark_table_sql(spark_table_folder(self.spark_dir, schema, table))
+        assert table_sql is not None, f"{schema}.{table} has no rows on Spark"
         with duckdb.connect() as connection:
-            return connection.sql(
-                f"select cast(ds as varchar), count(*), sum(hash(t)) from read_parquet('{folder}/ds=*/*.parquet', hive_partitioning = true) as t"
-                " group by 1 order by 1"
-            ).fetchall()
+            return connection.sql(f"select cast(ds as varchar), count(*), sum(hash(t)) from {table_sql} as t group by 1 order by 1").fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -167,11 +165,7 @@ def test_a_bad_partition_is_blocked_on_spark_and_production_is_unchanged(builds,
     assert blocked.partitions("base", "base_listings__lines") == before
     # The stage (no rows) stays for inspection, and the audit table holds the failed check.
     assert spark_table_folder(spark.spark_dir, "base_stage", "base_listings__lines").is_dir()
-    audit = spark_table_folder(spark.spark_dir, "audit", "partition_check_results")
-    with duckdb.connect() as connection:
-        failed = connection.sql(
-            f"select model_name, cast(ds as varchar), check_name, status from read_parquet('{audit}/*.parquet') where status = 'fail'"
-        ).fetchall()
+    failed = spark.query("select model_name, cast(ds as varchar), check_name, status from audit.partition_check_results where status = 'fail'")
     assert ("base_listings__lines", BLOCKED_DS, "snapshot_not_empty", "fail") in failed
 
 
