@@ -56,7 +56,7 @@
 
 {#-
     Spark: its Hive tables take no DELETE. The ledger and its lineage are partitioned by (model_name, ds)
-    (ensure_partition_ledger), and a dynamic partition overwrite replaces exactly the partitions its rows
+    (ensure_partition_ledger), and a dynamic partition overwrite (dynamic_partition_overwrite) replaces exactly the partitions its rows
     fall in: the ledger has a row for every ds of the window, and so has the lineage when the model has
     inputs. Partitions no row replaces are dropped first: all of the model's on a whole-table publish, and
     the window's lineage when the model has no inputs (now). One statement each, none of them a transaction.
@@ -75,6 +75,7 @@
         {%- endfor %}
     {%- endif %}
     {%- endfor %}
+    {{ dynamic_partition_overwrite() }};
     insert overwrite table {{ partition_ledger_relation() }} partition (model_name, ds)
         (model_name, ds, run_id, published_by, published_at, row_count, check_status, fingerprint, row_checksum, backfill_id)
     {{ upsert.ledger_rows }};

@@ -19,8 +19,8 @@
 {%- endmacro %}
 
 {#-
-    Spark: a dynamic partition overwrite replaces every staged partition in one commit (its partition
-    column last, as the table holds it); then the window's partitions the stage has no rows for are
+    Spark: a dynamic partition overwrite (dynamic_partition_overwrite) replaces every staged partition in
+    one commit (its partition column last, as the table holds it); then the window's partitions the stage has no rows for are
     dropped. Two statements, not one transaction: a failure between them leaves those partitions'
     old rows, and a re-run of the window publishes it whole.
 -#}
@@ -28,6 +28,7 @@
     {%- set staged = run_query("select distinct cast(ds as string) from " ~ stage).columns[0].values() if execute else [] -%}
     {%- set emptied = ds_range(first_ds, last_ds) | reject('in', staged) | list -%}
     {%- set other_columns = columns.split(', ') | reject('in', ['ds', '"ds"', '`ds`']) | list %}
+    {{ dynamic_partition_overwrite() }};
     insert overwrite table {{ target }}
     partition (ds)
     select {{ other_columns | join(', ') }}, ds from {{ stage }}

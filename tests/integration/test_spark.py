@@ -17,6 +17,7 @@ import sys
 
 import duckdb
 import pytest
+import yaml
 
 from stayhub import generate
 from stayhub.backfill.engines import write_spark_catalog
@@ -216,3 +217,13 @@ def test_the_backfill_runner_rebuilds_a_range_on_spark_in_schemas_of_its_own_and
     assert f"partition(s) {FIRST_DS} .. {DAILY_DS}" in stale
     assert "Dry run: nothing was built." in stale
     assert "already swapped" in spark.backfill("resume", backfill_id)
+
+
+def test_the_spark_profiles_leave_the_partition_overwrite_mode_to_the_macros():
+    """The tests' session runs at Spark's default, static, which replaces whole tables: the daily run and the
+    backfill above then pass only because every overwrite sets the mode itself (dynamic_partition_overwrite)."""
+    outputs = yaml.safe_load((PROJECT_ROOT / "profiles" / "profiles.yml").read_text())["stayhub_warehouse"]["outputs"]
+    spark_outputs = [output for output in outputs.values() if output["type"] == "spark"]
+    assert len(spark_outputs) == 2
+    for output in spark_outputs:
+        assert "spark.sql.sources.partitionOverwriteMode" not in output["server_side_parameters"]
