@@ -1,4 +1,4 @@
-"""dbt without paying for its import at every invocation (opt in: STAYHUB_DBT_FORKSERVER=1).
+"""dbt without paying for its import at every invocation (opt in: STAYHUB_DBT_FORKSERVER=1, or =cold).
 
 Importing dbt costs about 1.6 s of CPU, a third of a small command and the biggest fixed cost of the test
 suite, which runs dbt a few hundred times. With the variable set, the first run_dbt of a process starts one
@@ -8,12 +8,22 @@ entry point (dbt.cli.main.cli), exactly as the `dbt` command does. The server en
 started it does (it reads its stdin until EOF), and takes with it the children asked to die with their
 caller (Linux's parent-death signal). run_dbt keeps the plain subprocess for streamed output and falls back
 to it when the server cannot start.
+
+Before it forks, the server also builds a tiny project of its own once (_warm_up): dbt builds much of what
+an invocation needs (its classes' (de)serialisers, the JSON schemas it validates with, Jinja's templates) on
+first use, and every child would pay for that again, about half a second of CPU each. A child is then a
+second invocation in the same process, as dbt's programmatic invocation (dbtRunner) makes them; dbt's
+preflight resets its flags, invocation, loggers and adapters, and the warm-up resets what the preflight does
+not. Forking beside another thread can deadlock the child (a lock that thread held stays held), so the server
+forks only while it has a single thread, and otherwise restarts itself without the warm-up
+(STAYHUB_DBT_FORKSERVER=cold skips it).
 """
 
 from __future__ import annotations
 
 import atexit
 import ctypes
+import gc
 import importlib
 import json
 import os
@@ -50,6 +60,20 @@ _PRELOADED = [
 ]
 
 
+COLD = "--cold"
+# STAYHUB_DBT_FORKSERVER=cold: a server without the warm-up (to compare, or to rule it out).
+COLD_VALUE = "cold"
+# This process's threads (Linux): the server forks only while it has one.
+THREADS = Path("/proc/self/task")
+_WARM_UP_PROJECT = {
+    "dbt_project.yml": "name: warm_up\nversion: '1.0'\nprofile: warm_up\n",
+    "profiles.yml": "warm_up: {target: memory, outputs: {memory: {type: duckdb, path: ':memory:', threads: 1}}}\n",
+    "seeds/warm_up_seed.csv": "id,name\n1,a\n",
+    "models/warm_up_model.sql": "select id, name from {{ ref('warm_up_seed') }}\n",
+    "models/warm_up_model.yml": "models:\n  - name: warm_up_model\n    columns:\n      - name: id\n        data_tests: [not_null]\n",
+}
+
+
 def enabled() -> bool:
     return os.environ.get(ENV, "").strip() not in ("", "0", "false") and hasattr(os, "fork")
 
@@ -57,11 +81,11 @@ def enabled() -> bool:
 class ForkServer:
     """The client side: starts the server and asks it for one dbt invocation at a time (or several from threads)."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm_up: bool = True) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="stayhub-dbt-"))
         self.socket_path = self.folder / "socket"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "stayhub.dbt_forkserver", str(self.socket_path)],
+            [sys.executable, "-m", "stayhub.dbt_forkserver", str(self.socket_path), *([] if warm_up else [COLD])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -112,14 +136,14 @@ def shared_server() -> ForkServer | None:
             _server = None  # a forked copy of the process, or a server that died: start another
         if _server is None:
             try:
-                _server = ForkServer()
+                _server = ForkServer(warm_up=os.environ.get(ENV, "").strip() != COLD_VALUE)
             except (OSError, RuntimeError):
                 return None
             atexit.register(_server.close)
         return _server
 
 
-def _serve(socket_path: str) -> None:
+def _serve(socket_path: str, warm_up: bool) -> None:
     # As the `dbt` script runs: its own folder first on sys.path, not this one's.
     sys.path[0] = str(Path(sys.executable).parent)
     from dbt.cli.main import cli
@@ -129,6 +153,9 @@ def _serve(socket_path: str) -> None:
             importlib.import_module(module)
         except ImportError:
             pass
+    if warm_up and THREADS.is_dir() and not _warmed_up(cli):
+        # Not safe to fork from: start again, cold (same process, pipes and socket path).
+        os.execv(sys.executable, [sys.executable, "-m", "stayhub.dbt_forkserver", socket_path, COLD])
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
     listener.listen(64)
@@ -145,6 +172,61 @@ def _serve(socket_path: str) -> None:
                 listener.close()
                 _invoke(connection, cli)
             connection.close()
+
+
+def _warmed_up(cli) -> bool:
+    """Builds a project of one seed, one model and one test on an in-memory DuckDB, as a child would, then
+    undoes what outlives an invocation: DuckDB's database (and its threads), loggers, deprecations already
+    shown, the environment's metadata. The static parser stays off: its thread pool would outlive the build.
+    True when the build passed and this process is left with one thread."""
+    try:
+        _warm_up(cli)
+    except BaseException:
+        traceback.print_exc(file=sys.stderr)
+        return False
+    return len(list(THREADS.iterdir())) == 1
+
+
+def _warm_up(cli) -> None:
+    from dbt import deprecations
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt_common.events.event_manager_client import cleanup_event_logger
+    from dbt_common.events.functions import reset_metadata_vars
+
+    folder = Path(tempfile.mkdtemp(prefix="stayhub-dbt-warm-up-"))
+    saved = (dict(os.environ), os.getcwd(), list(sys.argv), os.dup(1), os.dup(2))
+    try:
+        for path, text in _WARM_UP_PROJECT.items():
+            (folder / path).parent.mkdir(parents=True, exist_ok=True)
+            (folder / path).write_text(text)
+        os.environ.update({"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+        os.chdir(folder)
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
+        os.close(quiet)
+        sys.argv = ["dbt", "build"]
+        try:
+            cli(["build", "--project-dir", str(folder), "--profiles-dir", str(folder), "--no-static-parser", "--no-partial-parse"])
+        except SystemExit as exit:
+            if exit.code:
+                raise RuntimeError(f"the fork server's warm-up build exited {exit.code}") from None
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        environ, cwd, sys.argv, stdout, stderr = saved
+        os.environ.clear()
+        os.environ.update(environ)
+        os.chdir(cwd)
+        for saved_fd, fd in ((stdout, 1), (stderr, 2)):
+            os.dup2(saved_fd, fd)
+            os.close(saved_fd)
+        DuckDBConnectionManager.close_all_connections()
+        cleanup_event_logger()
+        reset_metadata_vars()
+        deprecations.reset_deprecations()
+        gc.collect()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _invoke(connection: socket.socket, cli) -> None:
@@ -210,4 +292,4 @@ def _exit_code(code) -> int:
 
 
 if __name__ == "__main__":
-    _serve(sys.argv[1])
+    _serve(sys.argv[1], warm_up=COLD not in sys.argv[2:])

@@ -113,3 +113,35 @@ def test_a_child_asked_to_die_with_its_caller_is_killed_with_it(tmp_path, mode):
     finally:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def _threads(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def test_the_server_warms_up_and_forks_only_from_a_single_thread(server, tmp_path):
+    # Warmed up, not restarted cold: forking beside another thread could deadlock the child.
+    assert "--cold" not in Path(f"/proc/{server.process.pid}/cmdline").read_text().split("\0")
+    assert _threads(server.process.pid) == 1
+    # A build after the warm-up's, the static parser on (its thread pool is the child's own): same result as dbt's.
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: after_warm_up\nversion: '1.0'\nprofile: after_warm_up\n")
+    (project / "models" / "first.sql").write_text("select 1 as x\n")
+    (project / "models" / "second.sql").write_text("select x + 1 as y from {{ ref('first') }}\n")
+    (project / "profiles.yml").write_text(f"after_warm_up: {{target: t, outputs: {{t: {{type: duckdb, path: '{tmp_path}/w.duckdb'}}}}}}\n")
+    env = {"DBT_PROFILES_DIR": str(project), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PATH": "/usr/bin:/bin"}
+    for _ in range(2):
+        forked = server.run(["build", "--project-dir", str(project)], env, project)
+        assert forked.returncode == 0 and "PASS=2" in forked.stdout, forked.stdout
+    assert _threads(server.process.pid) == 1
+
+
+def test_a_cold_server_runs_the_same_commands():
+    cold = ForkServer(warm_up=False)
+    try:
+        assert "--cold" in Path(f"/proc/{cold.process.pid}/cmdline").read_text().split("\0")
+        version = cold.run(["--version"], {"PATH": "/usr/bin:/bin"}, "/")
+        assert version.returncode == 0 and "installed:" in version.stdout
+    finally:
+        cold.close()
