@@ -275,7 +275,7 @@ def describe(plan: Plan) -> str:
     if plan.vars:
         lines.append(f"Job vars: {json.dumps(plan.vars, sort_keys=True)}")
     chunks = ", ".join(f"{chunk.index}: {chunk.label}" for chunk in plan.chunks)
-    lines.append(f"Chunks, in order, each one dbt run of the whole job on the build database: {chunks}")
+    lines.append(f"Chunks, in order, each one dbt run of the whole job in the backfill's build, away from production: {chunks}")
     lines.append(f"Within a chunk, dbt builds up to {plan.parallelism} model(s) at once, each level after the levels it reads:")
     for level in plan.levels:
         ordered = [name for name in level.models if plan.models[name].sequential]

@@ -68,7 +68,7 @@ def test_levels_wait_for_upstream_and_every_chunk_runs_them_all():
     text = describe(plan)
     assert "3 chunk(s) of up to 4 days, parallelism 2" in text
     chunks = "1: 2025-01-01..2025-01-04, 2: 2025-01-05..2025-01-08, 3: 2025-01-09..2025-01-10"
-    assert f"Chunks, in order, each one dbt run of the whole job on the build database: {chunks}" in text
+    assert f"Chunks, in order, each one dbt run of the whole job in the backfill's build, away from production: {chunks}" in text
     assert "  2. fact, snapshot\n     each partition builds on the one before: snapshot\n     through views: clean" in text
 
 
