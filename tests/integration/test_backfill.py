@@ -114,10 +114,8 @@ def test_dry_run_explains_the_plan_and_builds_nothing(range_warehouse, tmp_path)
     result = backfill(warehouse, "run", "--select", "fct_page_views+", "--start-ds", "2025-01-03", "--end-ds", END, "--days-per-chunk", "2", "--dry-run")
     out = result.stdout
     assert "3 chunk(s) of up to 2 days" not in out and "2 chunk(s) of up to 2 days" in out
-    assert (
-        "Chunks, in order, each one dbt run of the whole job in the backfill's build, away from production: 1: 2025-01-03..2025-01-04, 2: 2025-01-05..2025-01-05"
-        in out
-    )
+    chunks = "1: 2025-01-03..2025-01-04, 2: 2025-01-05..2025-01-05"
+    assert f"Chunks, in order, each one dbt run of the whole job in the backfill's build, away from production: {chunks}" in out
     assert "\n  1. fct_page_views\n" in out
     assert "each partition builds on the one before: cum_listing_engagement, cum_user_activity" in out
     lookback = int(project_vars()["lookback_days"])
