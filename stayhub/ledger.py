@@ -16,6 +16,9 @@ cum_user_activity ds=2025-01-03"); current otherwise.
 
     stayhub ledger [--models a,b] [--start-ds D --end-ds D] [--all] [--raw-root PATH] [--duckdb-path PATH]
 
+On Spark (WAREHOUSE_TARGET=spark, WAREHOUSE_SPARK_DIR) it reads the ledger Spark wrote, as the backfill
+runner does.
+
 Without --start-ds/--end-ds it lists every ds landed in every source, and
 before the first of them the partitions the ledger holds: facts and the
 tables built on them rewrite lookback_days partitions before their window.
@@ -346,15 +349,21 @@ def report(statuses: list[PartitionStatus], show_current: bool, whole_range: boo
 
 
 def main(argv: list[str] | None = None) -> int:
+    from stayhub.backfill.engines import warehouse_from_env
+
     args = parse_args(argv)
-    fingerprints = current_fingerprints(args.raw_root, args.duckdb_path)
+    # The engine of $WAREHOUSE_TARGET, as the backfill runner reads it: on Spark, the fingerprints its dispatch
+    # computes and the ledger through a catalog of Spark's committed files.
+    warehouse = warehouse_from_env(args.duckdb_path)
+    fingerprints = warehouse.fingerprints(args.raw_root, target_path=None)
+    ledger = warehouse.reads()
     try:
         if args.start_ds:
-            statuses = partition_status(args.duckdb_path, fingerprints, args.start_ds, args.end_ds, args.models)
-            print(f"Partition ledger of {args.duckdb_path}, ds {args.start_ds} .. {args.end_ds}:")
+            statuses = partition_status(ledger, fingerprints, args.start_ds, args.end_ds, args.models)
+            print(f"Partition ledger of {warehouse.location}, ds {args.start_ds} .. {args.end_ds}:")
         else:
-            first, last, statuses = landed_statuses(args.duckdb_path, fingerprints, args.raw_root, args.models)
-            print(f"Partition ledger of {args.duckdb_path}, ds {first} .. {last} (landed in every source) and the late partitions before it:")
+            first, last, statuses = landed_statuses(ledger, fingerprints, args.raw_root, args.models)
+            print(f"Partition ledger of {warehouse.location}, ds {first} .. {last} (landed in every source) and the late partitions before it:")
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

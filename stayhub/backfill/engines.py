@@ -93,7 +93,7 @@ class DuckDBWarehouse:
     def dbt(self, args: list[str], raw_root: Path, **options) -> subprocess.CompletedProcess:
         return run_dbt(args, raw_root, self.path, **options)
 
-    def fingerprints(self, raw_root: Path, target_path: Path) -> dict[str, str]:
+    def fingerprints(self, raw_root: Path, target_path: Path | None) -> dict[str, str]:
         from stayhub.ledger import current_fingerprints
 
         return current_fingerprints(raw_root, self.path, target_path=target_path)
@@ -133,7 +133,7 @@ class SparkWarehouse:
 
         return run_dbt_on_spark(args, raw_root, self.spark_dir, **options)
 
-    def fingerprints(self, raw_root: Path, target_path: Path) -> dict[str, str]:
+    def fingerprints(self, raw_root: Path, target_path: Path | None) -> dict[str, str]:
         """As Spark's dispatch resolves the macros: the fingerprints its ledger records."""
         from stayhub.ledger import parse_fingerprints
 
@@ -149,7 +149,7 @@ def warehouse_from_env(duckdb_path: Path | str) -> DuckDBWarehouse | SparkWareho
     if target == "spark":
         return SparkWarehouse(spark_dir_from_env())
     if target != "duckdb":
-        raise SystemExit(f"stayhub backfill runs on the duckdb and spark targets, not WAREHOUSE_TARGET={target}. Nothing was done.")
+        raise SystemExit(f"stayhub backfill and stayhub ledger run on the duckdb and spark targets, not WAREHOUSE_TARGET={target}. Nothing was done.")
     return DuckDBWarehouse(duckdb_path)
 
 

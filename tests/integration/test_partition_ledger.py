@@ -309,7 +309,7 @@ def test_partitions_never_built_are_missing(crafted_warehouse, fingerprints, tmp
 
 def test_the_command_lists_stale_and_missing_ranges_and_the_backfill_to_run(crafted_warehouse, fingerprints, monkeypatch, capsys):
     changed = dict(fingerprints, fct_page_views="0" * 32)
-    monkeypatch.setattr(ledger, "current_fingerprints", lambda raw_root, duckdb_path: changed)
+    monkeypatch.setattr(ledger, "current_fingerprints", lambda raw_root, duckdb_path, **_: changed)
     args = ["--raw-root", str(crafted_warehouse.raw_root), "--duckdb-path", str(crafted_warehouse.duckdb_path)]
     first_fact_ds = first_ds_written(partitioned_models(crafted_warehouse)["fct_page_views"], crafted_landing.FIRST_DS)
     facts = len(ledger.ds_range(first_fact_ds, crafted_landing.LAST_DS))

@@ -72,9 +72,13 @@ class SparkBuild:
     def backfill(self, *args: str) -> str:
         """`stayhub backfill ...` on this Spark warehouse (WAREHOUSE_TARGET=spark); its output."""
         command, *rest = args
+        return self.stayhub("backfill", command, "--raw-root", str(self.raw_root), *rest)
+
+    def stayhub(self, *args: str) -> str:
+        """`stayhub ...` on this Spark warehouse (WAREHOUSE_TARGET=spark); its output."""
         env = {**os.environ, **self.env, "WAREHOUSE_TARGET": "spark", "WAREHOUSE_SPARK_DIR": str(self.spark_dir)}
         result = subprocess.run(
-            [sys.executable, "-m", "stayhub", "backfill", command, "--raw-root", str(self.raw_root), *rest],
+            [sys.executable, "-m", "stayhub", *args],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -216,6 +220,13 @@ def test_the_backfill_runner_rebuilds_a_range_on_spark_in_schemas_of_its_own_and
     assert "Backfill of 'mtr_marketplace_daily'" in stale and " in 1 model(s)." in stale
     assert f"partition(s) {FIRST_DS} .. {DAILY_DS}" in stale
     assert "Dry run: nothing was built." in stale
+    # `stayhub ledger` reads the same ledger: of the two models, only the one the daily run left out misses its day.
+    ledger = spark.stayhub("ledger", "--raw-root", str(spark.raw_root), "--models", "fct_page_views,mtr_marketplace_daily")
+    assert f"Partition ledger of {spark.spark_dir}, ds {FIRST_DS} .. {DAILY_DS}" in ledger, ledger
+    assert f"missing  {DAILY_DS}  (1 partition)" in ledger and "Total: 1 missing," in ledger
+    # A model's first line names it (the rebuild command's line too): fct_page_views has nothing to list.
+    listed = {line.split()[0] for line in ledger.splitlines() if line.startswith("  ") and line[2] != " "}
+    assert listed == {"mtr_marketplace_daily", "stayhub"}, ledger
     assert "already swapped" in spark.backfill("resume", backfill_id)
 
 

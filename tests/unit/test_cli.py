@@ -154,6 +154,6 @@ def test_the_backfill_runner_refuses_an_engine_it_has_no_build_for_before_doing_
     from stayhub.backfill.__main__ import main as backfill_main
 
     monkeypatch.setenv("WAREHOUSE_TARGET", "spark_thrift")
-    with pytest.raises(SystemExit, match="runs on the duckdb and spark targets, not WAREHOUSE_TARGET=spark_thrift.*Nothing was done"):
+    with pytest.raises(SystemExit, match="run on the duckdb and spark targets, not WAREHOUSE_TARGET=spark_thrift.*Nothing was done"):
         backfill_main(["run", "--select", "fct_page_views", "--start-ds", "2025-01-01", "--end-ds", "2025-01-02", "--duckdb-path", str(tmp_path / "w.duckdb")])
     assert not (tmp_path / "w.duckdb").exists() and not (tmp_path / "backfills").exists()
