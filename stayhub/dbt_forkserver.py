@@ -199,6 +199,9 @@ def _warm_up(cli) -> None:
         for path, text in _WARM_UP_PROJECT.items():
             (folder / path).parent.mkdir(parents=True, exist_ok=True)
             (folder / path).write_text(text)
+        # The caller's DBT_ settings (a target or log path, a target, deferral) are for its invocations, not this one.
+        for name in [name for name in os.environ if name.startswith("DBT_")]:
+            del os.environ[name]
         os.environ.update({"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
         os.chdir(folder)
         quiet = os.open(os.devnull, os.O_WRONLY)
@@ -207,7 +210,8 @@ def _warm_up(cli) -> None:
         os.close(quiet)
         sys.argv = ["dbt", "build"]
         try:
-            cli(["build", "--project-dir", str(folder), "--profiles-dir", str(folder), "--no-static-parser", "--no-partial-parse"])
+            paths = ["--project-dir", str(folder), "--profiles-dir", str(folder), "--target-path", str(folder / "target"), "--log-path", str(folder / "logs")]
+            cli(["build", *paths, "--no-static-parser", "--no-partial-parse"])
         except SystemExit as exit:
             if exit.code:
                 raise RuntimeError(f"the fork server's warm-up build exited {exit.code}") from None

@@ -145,3 +145,16 @@ def test_a_cold_server_runs_the_same_commands():
         assert version.returncode == 0 and "installed:" in version.stdout
     finally:
         cold.close()
+
+
+def test_the_warm_up_leaves_the_callers_dbt_settings_alone(tmp_path, monkeypatch):
+    # Settings the caller's invocations read from the environment: the warm-up writes none of their folders.
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "logs"))
+    monkeypatch.setenv("DBT_TARGET", "no_such_target")
+    warm = ForkServer()
+    try:
+        assert "--cold" not in Path(f"/proc/{warm.process.pid}/cmdline").read_text().split("\0")
+        assert not (tmp_path / "target").exists() and not (tmp_path / "logs").exists()
+    finally:
+        warm.close()
