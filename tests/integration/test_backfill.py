@@ -675,7 +675,7 @@ def test_rerunning_an_older_ds_makes_what_was_built_on_it_stale_and_stale_rebuil
     fingerprints = ledger.current_fingerprints(warehouse.raw_root, warehouse.duckdb_path)
     everywhere = ledger.partition_status(warehouse.duckdb_path, fingerprints, "2024-12-01", "2025-01-31")
     assert sum(status.state == "stale" for status in everywhere) == int(counted[1])
-    monkeypatch.setattr(ledger, "current_fingerprints", lambda raw_root, duckdb_path: fingerprints)
+    monkeypatch.setattr(ledger, "current_fingerprints", lambda raw_root, duckdb_path, **_: fingerprints)
     locations = ["--raw-root", str(warehouse.raw_root), "--duckdb-path", str(warehouse.duckdb_path)]
     assert ledger.main(locations) == 0
     listed = listed_ranges(capsys.readouterr().out)
