@@ -56,9 +56,9 @@
 
 {#-
     Spark: its Hive tables take no DELETE. The ledger and its lineage are partitioned by (model_name, ds)
-    (ensure_partition_ledger), and a dynamic partition overwrite (dynamic_partition_overwrite) replaces exactly the partitions its rows
-    fall in: the ledger has a row for every ds of the window, and so has the lineage when the model has
-    inputs. Partitions no row replaces are dropped first: all of the model's on a whole-table publish, and
+    (ensure_partition_ledger), and a dynamic partition overwrite (dynamic_partition_overwrite) replaces
+    exactly the partitions its rows fall in: the ledger has a row for every ds of the window, and so has
+    the lineage when the model has inputs. Partitions no row replaces are dropped first: all of the model's on a whole-table publish, and
     the window's lineage when the model has no inputs (now). One statement each, none of them a transaction.
 -#}
 {% macro spark__partition_ledger_upsert(model_name, stage, first_ds, last_ds, fingerprint, whole_table, run_id, backfill_id, input_ledger) %}

@@ -19,10 +19,10 @@
 {%- endmacro %}
 
 {#-
-    Spark: a dynamic partition overwrite (dynamic_partition_overwrite) replaces every staged partition in
-    one commit (its partition column last, as the table holds it); then the window's partitions the stage has no rows for are
-    dropped. Two statements, not one transaction: a failure between them leaves those partitions'
-    old rows, and a re-run of the window publishes it whole.
+    Spark: a dynamic partition overwrite (dynamic_partition_overwrite) replaces every staged partition
+    in one commit (its partition column last, as the table holds it); then the window's partitions the
+    stage has no rows for are dropped. Two statements, not one transaction: a failure between them
+    leaves those partitions' old rows, and a re-run of the window publishes it whole.
 -#}
 {% macro spark__exchange_partitions(target, stage, first_ds, last_ds, columns) %}
     {%- set staged = run_query("select distinct cast(ds as string) from " ~ stage).columns[0].values() if execute else [] -%}
