@@ -17,6 +17,11 @@ preflight resets its flags, invocation, loggers and adapters, and the warm-up re
 not. Forking beside another thread can deadlock the child (a lock that thread held stays held), so the server
 forks only while it has a single thread, and otherwise restarts itself without the warm-up
 (STAYHUB_DBT_FORKSERVER=cold skips it).
+
+A process that starts a server names its socket in STAYHUB_DBT_FORKSERVER_SOCKET, so the processes it starts
+(a `stayhub` command a test or another command runs) fork their dbt from the same server instead of importing
+dbt and warming up once more each; one whose server has ended starts its own. A child asked to die with its
+caller also dies when the caller's connection closes, so that holds for a caller that did not start the server.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ import uuid
 from pathlib import Path
 
 ENV = "STAYHUB_DBT_FORKSERVER"
+# The socket of the server a process started, inherited by the processes it starts (they use that server).
+SOCKET_ENV = "STAYHUB_DBT_FORKSERVER_SOCKET"
 # What a dbt run imports after its command line: imported once by the server too (no connection is opened).
 _PRELOADED = [
     "_strptime",
@@ -78,11 +85,22 @@ def enabled() -> bool:
     return os.environ.get(ENV, "").strip() not in ("", "0", "false") and hasattr(os, "fork")
 
 
-class ForkServer:
-    """The client side: starts the server and asks it for one dbt invocation at a time (or several from threads)."""
+class ServerGone(RuntimeError):
+    """The server did not take the request (it has ended): nothing ran."""
 
-    def __init__(self, warm_up: bool = True) -> None:
+
+class ForkServer:
+    """The client side: starts the server (or uses the one listening at socket_path) and asks it for one dbt
+    invocation at a time (or several from threads)."""
+
+    def __init__(self, warm_up: bool = True, socket_path: Path | str | None = None) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="stayhub-dbt-"))
+        self.owner = os.getpid()
+        self.process: subprocess.Popen | None = None
+        self.gone = False  # set when the server refused a connection
+        if socket_path is not None:
+            self.socket_path = Path(socket_path)
+            return
         self.socket_path = self.folder / "socket"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "stayhub.dbt_forkserver", str(self.socket_path), *([] if warm_up else [COLD])],
@@ -94,15 +112,27 @@ class ForkServer:
         if self.process.stdout.readline().strip() != "ready":
             self.close()
             raise RuntimeError("the dbt fork server did not start")
-        self.owner = os.getpid()
+
+    def alive(self) -> bool:
+        """This process's own server still running, or another's still listening."""
+        if self.gone:
+            return False
+        if self.process is None:
+            return self.socket_path.exists()
+        return self.owner == os.getpid() and self.process.poll() is None
 
     def run(self, args: list[str], env: dict[str, str], cwd: Path | str, die_with_client: bool = False) -> subprocess.CompletedProcess:
         """One dbt invocation; its stdout and stderr together, as run_dbt's subprocess captures them. With
-        die_with_client, dbt is killed when this process dies (the server ends, and Linux kills the child)."""
+        die_with_client, dbt is killed when this process dies (its connection closes) or the server does.
+        Raises ServerGone when the server is not there to take the request."""
         output = self.folder / f"{uuid.uuid4().hex}.out"
-        request = {"args": args, "env": env, "cwd": str(cwd), "output": str(output), "die_with_server": die_with_client}
+        request = {"args": args, "env": env, "cwd": str(cwd), "output": str(output), "die_with_client": die_with_client}
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-            connection.connect(str(self.socket_path))
+            try:
+                connection.connect(str(self.socket_path))
+            except OSError as error:
+                self.gone = True
+                raise ServerGone(f"no dbt fork server at {self.socket_path}: {error}") from error
             connection.sendall(json.dumps(request).encode() + b"\n")
             reply = connection.makefile("r").readline()
         try:
@@ -115,12 +145,14 @@ class ForkServer:
         return subprocess.CompletedProcess(["dbt", *args], returncode, text)
 
     def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        """Ends this process's own server (not one it only uses)."""
+        if self.process is not None and self.owner == os.getpid():
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -129,14 +161,26 @@ _server_lock = threading.Lock()
 
 
 def shared_server() -> ForkServer | None:
-    """This process's server, started on first use; None when it cannot start (run_dbt then runs dbt itself)."""
+    """The server a parent process named (SOCKET_ENV) while it listens, else this process's own, started on
+    first use and named for the processes this one starts; None when it cannot start (run_dbt then runs dbt
+    itself)."""
     global _server
     with _server_lock:
-        if _server is not None and (_server.owner != os.getpid() or _server.process.poll() is not None):
-            _server = None  # a forked copy of the process, or a server that died: start another
+        if _server is not None and not _server.alive():
+            # A server that ended, or a forked copy of its owner: use the inherited one (not an ended one) or start another.
+            process = _server.process if _server.owner == os.getpid() else None
+            if _server.gone or (process is not None and process.poll() is not None):
+                if os.environ.get(SOCKET_ENV) == str(_server.socket_path):
+                    del os.environ[SOCKET_ENV]
+            _server = None
         if _server is None:
+            inherited = os.environ.get(SOCKET_ENV, "")
             try:
-                _server = ForkServer(warm_up=os.environ.get(ENV, "").strip() != COLD_VALUE)
+                if inherited and Path(inherited).exists():
+                    _server = ForkServer(socket_path=inherited)
+                else:
+                    _server = ForkServer(warm_up=os.environ.get(ENV, "").strip() != COLD_VALUE)
+                    os.environ[SOCKET_ENV] = str(_server.socket_path)
             except (OSError, RuntimeError):
                 return None
             atexit.register(_server.close)
@@ -240,8 +284,9 @@ def _invoke(connection: socket.socket, cli) -> None:
     returncode = 1
     try:
         request = json.loads(connection.makefile("r").readline())
-        if request.get("die_with_server"):
+        if request.get("die_with_client"):
             _die_with_parent(server)
+            _die_with_connection(connection)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -283,6 +328,21 @@ def _die_with_parent(parent: int) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
     if os.getppid() != parent:
         os._exit(1)  # the server ended before the signal was armed
+
+
+def _die_with_connection(connection: socket.socket) -> None:
+    """Kills this process when the client's end of the connection closes: the client holds it until the reply,
+    so that is when the client died (or after the reply was sent)."""
+
+    def watch() -> None:
+        try:
+            while connection.recv(4096):
+                pass
+        except OSError:
+            pass
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="stayhub-die-with-client", daemon=True).start()
 
 
 def _exit_code(code) -> int:

@@ -200,9 +200,13 @@ def run_dbt(
     try:
         # A child of the fork server when asked for (stayhub/dbt_forkserver.py), else a new process.
         server = dbt_forkserver.shared_server() if dbt_forkserver.enabled() and not stream else None
+        result = None
         if server is not None:
-            result = server.run(dbt_args, env, duckdb_path.parent, die_with_client=die_with_parent)
-        else:
+            try:
+                result = server.run(dbt_args, env, duckdb_path.parent, die_with_client=die_with_parent)
+            except dbt_forkserver.ServerGone:
+                pass  # an inherited server that has ended since: nothing ran, so dbt runs as a new process
+        if result is None:
             result = subprocess.run(
                 command,
                 cwd=duckdb_path.parent,

@@ -5,8 +5,9 @@ name the same group, so they never run at the same time: "project_target" for th
 write the project's own target/ folder.
 
 Every dbt the suite runs through run_dbt, in the test process or in a stayhub command it starts, is a child
-of a process that imported dbt once (stayhub/dbt_forkserver.py): STAYHUB_DBT_FORKSERVER=0 runs each as a
-new process instead."""
+of a process that imported dbt once (stayhub/dbt_forkserver.py): each worker starts its server before its
+first test, and the stayhub commands its tests start use that server too. STAYHUB_DBT_FORKSERVER=0 runs each
+dbt as a new process instead."""
 
 from __future__ import annotations
 
@@ -30,3 +31,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dbt_fork_server() -> None:
+    """The worker's dbt fork server, started first, so even a stayhub command a test starts before it runs dbt
+    itself finds it (dbt_forkserver.SOCKET_ENV) rather than starting one of its own."""
+    if dbt_forkserver.enabled():
+        dbt_forkserver.shared_server()

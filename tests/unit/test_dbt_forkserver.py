@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -11,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from stayhub import dbt_forkserver
 from stayhub.dbt_forkserver import ForkServer
+from stayhub.warehouse import run_dbt
 
 DBT = str(Path(sys.executable).parent / "dbt")
 
@@ -45,25 +49,66 @@ def test_the_child_gets_the_invocations_environment_and_folder(server, tmp_path)
 
 
 def test_a_new_server_starts_after_the_old_one_dies(monkeypatch):
-    from stayhub import dbt_forkserver
-
     monkeypatch.setattr(dbt_forkserver, "_server", None)
+    monkeypatch.delenv(dbt_forkserver.SOCKET_ENV, raising=False)
     first = dbt_forkserver.shared_server()
-    assert first is not None
+    assert first is not None and first.process is not None
     first.process.kill()
     first.process.wait()
     second = dbt_forkserver.shared_server()
-    assert second is not None and second is not first and second.process.poll() is None
+    assert second is not None and second is not first and second.process is not None and second.process.poll() is None
     second.close()
+    monkeypatch.setattr(dbt_forkserver, "_server", None)
+
+
+ATTACHING_CLIENT = """
+import json, os, sys
+from stayhub import dbt_forkserver
+server = dbt_forkserver.shared_server()
+version = server.run(["--version"], {"PATH": "/usr/bin:/bin"}, "/")
+print(json.dumps({"socket": str(server.socket_path), "own_process": server.process is not None, "returncode": version.returncode}))
+"""
+
+
+def test_the_processes_a_client_starts_fork_from_its_server_while_it_listens(monkeypatch, tmp_path):
+    monkeypatch.setattr(dbt_forkserver, "_server", None)
+    monkeypatch.delenv(dbt_forkserver.SOCKET_ENV, raising=False)
+    own = dbt_forkserver.shared_server()
+    assert own is not None and own.process is not None
+    try:
+        # Named for the processes this one starts: they use it, with no server of their own.
+        assert os.environ[dbt_forkserver.SOCKET_ENV] == str(own.socket_path)
+        started = subprocess.run([sys.executable, "-c", ATTACHING_CLIENT], capture_output=True, text=True, check=True)
+        assert json.loads(started.stdout) == {"socket": str(own.socket_path), "own_process": False, "returncode": 0}
+    finally:
+        own.close()
+        monkeypatch.setattr(dbt_forkserver, "_server", None)
+    # Once it has ended, a process started with its name starts a server of its own.
+    started = subprocess.run([sys.executable, "-c", ATTACHING_CLIENT], capture_output=True, text=True, check=True)
+    assert json.loads(started.stdout)["own_process"] is True
+    # And run_dbt, holding a server that has ended since (its socket left behind), runs dbt as a new process.
+    own.socket_path.parent.mkdir()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stale:
+        stale.bind(str(own.socket_path))
+    ended = dbt_forkserver.ForkServer(socket_path=own.socket_path)
+    assert ended.alive()
+    monkeypatch.setattr(dbt_forkserver, "_server", ended)
+    parsed = run_dbt(["parse"], tmp_path, tmp_path / "w.duckdb", target_path=tmp_path / "target")
+    assert parsed.returncode == 0 and (tmp_path / "target" / "manifest.json").exists()
+    assert not ended.alive()
+    ended.close()
     monkeypatch.setattr(dbt_forkserver, "_server", None)
 
 
 CLIENT = """
 import sys
+from stayhub import dbt_forkserver
 from stayhub.dbt_forkserver import ForkServer
-project, profiles = sys.argv[1], sys.argv[2]
+from stayhub.warehouse import run_dbt
+project, profiles, mode, socket_path = sys.argv[1:5]
 env = {"DBT_PROFILES_DIR": profiles, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PATH": "/usr/bin:/bin", "PID_DIR": profiles}
-result = ForkServer().run(["run", "--project-dir", project], env, project, die_with_client=sys.argv[3] == "die")
+server = ForkServer(socket_path=socket_path or None)
+result = server.run(["run", "--project-dir", project], env, project, die_with_client=mode == "die")
 print(result.stdout)
 """
 
@@ -85,14 +130,17 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.parametrize("server_of", ["the caller", "another process"])
 @pytest.mark.parametrize("mode", ["die", "orphan"])
-def test_a_child_asked_to_die_with_its_caller_is_killed_with_it(tmp_path, mode):
+def test_a_child_asked_to_die_with_its_caller_is_killed_with_it(server, tmp_path, mode, server_of):
+    """Whether the server is the caller's own (it ends with the caller) or another process's that lives on."""
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text("name: sleeper\nversion: '1.0'\nprofile: sleeper\n")
     (project / "models" / "sleeper.py").write_text(SLEEPING_MODEL)
     (tmp_path / "profiles.yml").write_text(f"sleeper: {{target: t, outputs: {{t: {{type: duckdb, path: '{tmp_path}/w.duckdb'}}}}}}\n")
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(project), str(tmp_path), mode], stdout=subprocess.PIPE, text=True)
+    socket_path = str(server.socket_path) if server_of == "another process" else ""
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(project), str(tmp_path), mode, socket_path], stdout=subprocess.PIPE, text=True)
     pid_file = tmp_path / "pid"
     for _ in range(600):
         if pid_file.exists() and pid_file.read_text():
