@@ -62,7 +62,7 @@ def test_a_new_server_starts_after_the_old_one_dies(monkeypatch):
 
 
 ATTACHING_CLIENT = """
-import json, os, sys
+import json
 from stayhub import dbt_forkserver
 server = dbt_forkserver.shared_server()
 version = server.run(["--version"], {"PATH": "/usr/bin:/bin"}, "/")
@@ -102,9 +102,7 @@ def test_the_processes_a_client_starts_fork_from_its_server_while_it_listens(mon
 
 CLIENT = """
 import sys
-from stayhub import dbt_forkserver
 from stayhub.dbt_forkserver import ForkServer
-from stayhub.warehouse import run_dbt
 project, profiles, mode, socket_path = sys.argv[1:5]
 env = {"DBT_PROFILES_DIR": profiles, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "PATH": "/usr/bin:/bin", "PID_DIR": profiles}
 server = ForkServer(socket_path=socket_path or None)
