@@ -21,7 +21,8 @@ forks only while it has a single thread, and otherwise restarts itself without t
 A process that starts a server names its socket in STAYHUB_DBT_FORKSERVER_SOCKET, so the processes it starts
 (a `stayhub` command a test or another command runs) fork their dbt from the same server instead of importing
 dbt and warming up once more each; one whose server has ended starts its own. A child asked to die with its
-caller also dies when the caller's connection closes, so that holds for a caller that did not start the server.
+caller dies when the caller's connection closes, so that holds for a caller that did not start the server
+(and such a caller's child is not killed when that server ends before it).
 """
 
 from __future__ import annotations
@@ -123,10 +124,20 @@ class ForkServer:
 
     def run(self, args: list[str], env: dict[str, str], cwd: Path | str, die_with_client: bool = False) -> subprocess.CompletedProcess:
         """One dbt invocation; its stdout and stderr together, as run_dbt's subprocess captures them. With
-        die_with_client, dbt is killed when this process dies (its connection closes) or the server does.
-        Raises ServerGone when the server is not there to take the request."""
+        die_with_client, dbt is killed when this process dies (its connection closes), and when the server
+        does if it is this process's own; another process's server may end first without taking this
+        invocation with it. Raises ServerGone when the server is not there to take the request."""
         output = self.folder / f"{uuid.uuid4().hex}.out"
-        request = {"args": args, "env": env, "cwd": str(cwd), "output": str(output), "die_with_client": die_with_client}
+        # The server's death kills the child only where it is the client's own (it ends with the client).
+        own = self.process is not None
+        request = {
+            "args": args,
+            "env": env,
+            "cwd": str(cwd),
+            "output": str(output),
+            "die_with_client": die_with_client,
+            "die_with_server": die_with_client and own,
+        }
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             try:
                 connection.connect(str(self.socket_path))
@@ -284,8 +295,9 @@ def _invoke(connection: socket.socket, cli) -> None:
     returncode = 1
     try:
         request = json.loads(connection.makefile("r").readline())
-        if request.get("die_with_client"):
+        if request.get("die_with_server"):
             _die_with_parent(server)
+        if request.get("die_with_client"):
             _die_with_connection(connection)
         os.chdir(request["cwd"])
         os.environ.clear()

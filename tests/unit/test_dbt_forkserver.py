@@ -128,16 +128,13 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("server_of", ["the caller", "another process"])
-@pytest.mark.parametrize("mode", ["die", "orphan"])
-def test_a_child_asked_to_die_with_its_caller_is_killed_with_it(server, tmp_path, mode, server_of):
-    """Whether the server is the caller's own (it ends with the caller) or another process's that lives on."""
+def _sleeping_child(tmp_path: Path, mode: str, socket_path: str) -> tuple[subprocess.Popen, int]:
+    """A client (CLIENT) whose dbt child sleeps in a Python model: the client, and the child's pid."""
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text("name: sleeper\nversion: '1.0'\nprofile: sleeper\n")
     (project / "models" / "sleeper.py").write_text(SLEEPING_MODEL)
     (tmp_path / "profiles.yml").write_text(f"sleeper: {{target: t, outputs: {{t: {{type: duckdb, path: '{tmp_path}/w.duckdb'}}}}}}\n")
-    socket_path = str(server.socket_path) if server_of == "another process" else ""
     client = subprocess.Popen([sys.executable, "-c", CLIENT, str(project), str(tmp_path), mode, socket_path], stdout=subprocess.PIPE, text=True)
     pid_file = tmp_path / "pid"
     for _ in range(600):
@@ -145,17 +142,57 @@ def test_a_child_asked_to_die_with_its_caller_is_killed_with_it(server, tmp_path
             break
         assert client.poll() is None, client.communicate()[0]
         time.sleep(0.1)
-    pid = int(pid_file.read_text())
-    assert _alive(pid)
-    client.kill()
-    client.wait()
+    return client, int(pid_file.read_text())
+
+
+def _ends(pid: int) -> bool:
+    """Whether the process ends within 3 s."""
     for _ in range(30):
         if not _alive(pid):
-            break
+            return True
         time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("server_of", ["the caller", "another process"])
+@pytest.mark.parametrize("mode", ["die", "orphan"])
+def test_a_child_asked_to_die_with_its_caller_is_killed_with_it(server, tmp_path, mode, server_of):
+    """Whether the server is the caller's own (it ends with the caller) or another process's that lives on."""
+    client, pid = _sleeping_child(tmp_path, mode, str(server.socket_path) if server_of == "another process" else "")
     try:
+        assert _alive(pid)
+        client.kill()
+        client.wait()
         # Killed with its caller; without the flag it outlives it, as a dbt started by subprocess would.
-        assert _alive(pid) == (mode == "orphan")
+        assert _ends(pid) == (mode == "die")
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+OWNER = """
+import sys
+from stayhub.dbt_forkserver import ForkServer
+print(ForkServer().socket_path, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_child_of_another_process_s_server_lives_as_long_as_its_caller_not_the_server(tmp_path):
+    owner = subprocess.Popen([sys.executable, "-c", OWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert owner.stdout is not None
+    client, pid = _sleeping_child(tmp_path, "die", owner.stdout.readline().strip())
+    try:
+        server_pid = int(Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[1])
+        # The server's owner ends, and its server with it: the caller's dbt goes on.
+        owner.kill()
+        owner.wait()
+        assert _ends(server_pid)
+        assert _alive(pid)
+        # Then the caller dies: its dbt with it.
+        client.kill()
+        client.wait()
+        assert _ends(pid)
     finally:
         if _alive(pid):
             os.kill(pid, signal.SIGKILL)
