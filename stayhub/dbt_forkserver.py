@@ -114,13 +114,19 @@ class ForkServer:
             self.close()
             raise RuntimeError("the dbt fork server did not start")
 
+    def own(self) -> bool:
+        """Whether the server is this process's: it started it (not a forked copy of the process that did)."""
+        return self.process is not None and self.owner == os.getpid()
+
+    def ended(self) -> bool:
+        """The server is known to have ended: it refused a connection, or this process's own has exited."""
+        return self.gone or (self.own() and self.process is not None and self.process.poll() is not None)
+
     def alive(self) -> bool:
         """This process's own server still running, or another's still listening."""
-        if self.gone:
+        if self.ended():
             return False
-        if self.process is None:
-            return self.socket_path.exists()
-        return self.owner == os.getpid() and self.process.poll() is None
+        return self.own() or (self.process is None and self.socket_path.exists())
 
     def run(self, args: list[str], env: dict[str, str], cwd: Path | str, die_with_client: bool = False) -> subprocess.CompletedProcess:
         """One dbt invocation; its stdout and stderr together, as run_dbt's subprocess captures them. With
@@ -129,14 +135,13 @@ class ForkServer:
         invocation with it. Raises ServerGone when the server is not there to take the request."""
         output = self.folder / f"{uuid.uuid4().hex}.out"
         # The server's death kills the child only where it is the client's own (it ends with the client).
-        own = self.process is not None
         request = {
             "args": args,
             "env": env,
             "cwd": str(cwd),
             "output": str(output),
             "die_with_client": die_with_client,
-            "die_with_server": die_with_client and own,
+            "die_with_server": die_with_client and self.own(),
         }
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             try:
@@ -157,7 +162,7 @@ class ForkServer:
 
     def close(self) -> None:
         """Ends this process's own server (not one it only uses)."""
-        if self.process is not None and self.owner == os.getpid():
+        if self.own() and self.process is not None:
             if self.process.stdin is not None:
                 self.process.stdin.close()
             try:
@@ -178,11 +183,9 @@ def shared_server() -> ForkServer | None:
     global _server
     with _server_lock:
         if _server is not None and not _server.alive():
-            # A server that ended, or a forked copy of its owner: use the inherited one (not an ended one) or start another.
-            process = _server.process if _server.owner == os.getpid() else None
-            if _server.gone or (process is not None and process.poll() is not None):
-                if os.environ.get(SOCKET_ENV) == str(_server.socket_path):
-                    del os.environ[SOCKET_ENV]
+            # An ended server is no one's to inherit; a forked copy of its owner inherits a running one.
+            if _server.ended() and os.environ.get(SOCKET_ENV) == str(_server.socket_path):
+                del os.environ[SOCKET_ENV]
             _server = None
         if _server is None:
             inherited = os.environ.get(SOCKET_ENV, "")
